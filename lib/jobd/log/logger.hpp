@@ -1,0 +1,24 @@
+#pragma once
+// Named spdlog loggers, one per subsystem (STYLE.md "Logging"). Setup() once in main before
+// threads start; Get() is then safe from any thread. Lines are a lowercase event plus key=value
+// fields: `run finished company=47 job="My Test Job" run=812 state=Failed exit_code=3`.
+
+#include <string_view>
+
+namespace spdlog {
+class logger;
+}
+
+namespace jobd::log {
+
+enum class Subsystem { Main, Api, Engine, Store, Exec };
+
+// Creates the loggers, writing to stderr; `level` as in config (info, debug, ...).
+void Setup(std::string_view level);
+
+// Changes the level of every subsystem logger (SIGHUP).
+void SetLevel(std::string_view level);
+
+spdlog::logger& Get(Subsystem subsystem);
+
+}  // namespace jobd::log
