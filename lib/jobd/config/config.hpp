@@ -12,6 +12,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace jobd::config {
@@ -19,14 +21,18 @@ namespace jobd::config {
 using Duration = std::chrono::milliseconds;
 
 struct ListenAddress {
-    std::string host;  // "127.0.0.1", "::1", "0.0.0.0"
+    std::string host;        // "127.0.0.1", "::1", "0.0.0.0"
     std::uint16_t port = 0;  // 0: any free port (tests learn it from the daemon's STATUS=)
+
+    bool operator==(const ListenAddress&) const = default;
 };
 
 struct Tls {
     std::filesystem::path cert_file;
     std::filesystem::path key_file;
     std::string min_version = "1.2";  // "1.2" or "1.3"
+
+    bool operator==(const Tls&) const = default;
 };
 
 // How one IPS job type runs (contract §7): argv, optional timeout and extra environment.
@@ -46,7 +52,7 @@ struct Database {
 };
 
 struct Api {
-    std::vector<ListenAddress> listen;  // default {127.0.0.1:8780}
+    std::vector<ListenAddress> listen = {{"127.0.0.1", 8780}};
     std::filesystem::path unix_socket = "/run/jobd/jobd.sock";  // empty: no socket
     std::size_t max_body_bytes = 1024 * 1024;
     std::string default_locale = "en-US";
@@ -54,7 +60,7 @@ struct Api {
 };
 
 struct Workers {
-    int max_concurrent_runs = 0;  // default 2 x cores
+    int max_concurrent_runs = 0;                         // default 2 x cores
     std::optional<int> per_company_max_concurrent_runs;  // unset: unlimited
 };
 
@@ -88,8 +94,9 @@ struct Config {
     std::map<std::string, Handler> handlers;  // key: IPS job type element, e.g. exportJob
 };
 
-// A bad configuration. key() is the dotted key at fault ("runs.stop_grace"), or "" for the file.
-// what() reads "<file>: <key>: <problem>".
+// A bad configuration. key() is the dotted key at fault ("runs.stop_grace"), or "" for the file
+// itself (missing, unreadable, not YAML). what() reads "<file>: <key>: <problem>"; a value taken
+// from the environment names the variable instead of the file ("JOBD_DATABASE_URL: ...").
 class ConfigError : public std::runtime_error {
 public:
     ConfigError(std::string key, const std::string& message)
@@ -101,17 +108,27 @@ private:
     std::string key_;
 };
 
-// JOBD_* variables that may override the file (JOBD_DATABASE_URL).
+// JOBD_* variables that may override the file (JOBD_DATABASE_URL); a non-empty value wins.
 using Environment = std::map<std::string, std::string>;
 
 // Reads and validates the file; throws ConfigError. Relative paths in the file are kept relative
-// (they resolve against the daemon's working directory).
+// (they resolve against the daemon's working directory). An empty file gives all defaults. Reads
+// the host name and the core count for the defaults that depend on them; safe from any thread.
 Config Load(const std::filesystem::path& path, const Environment& env);
 
-// Environment from the process's JOBD_* variables.
+// The JOBD_* variables Load reads, taken from the process environment (only those, so no
+// unrelated secret such as JOBD_PASSWORD is copied around). Call before threads start.
 Environment ProcessEnvironment();
 
 // "30s", "5m", "250ms", "1h", "30d" -> milliseconds; nullopt when malformed.
 std::optional<Duration> ParseDuration(std::string_view text);
+
+// Markdown table of every key (key, default, reloadable, meaning), generated from the key table;
+// docs/configuration.md holds it and a unit test keeps the two equal.
+std::string DescribeKeys();
+
+// The keys whose values differ between a and b but only take effect after a restart, in table
+// order (`database.url`, `api.listen`, ...); SIGHUP warns about them and applies the rest.
+std::vector<std::string> ChangedNonReloadableKeys(const Config& a, const Config& b);
 
 }  // namespace jobd::config
