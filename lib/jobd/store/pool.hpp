@@ -1,0 +1,222 @@
+#pragma once
+// store::Pool — where jobd's PostgreSQL work runs (STYLE.md "Asio, threads and ownership"): an
+// asio::thread_pool of `size` threads, each call leasing one pqxx::connection for one
+// transaction. Connections are made lazily, at most one per thread; a broken one is dropped and
+// the next call connects afresh.
+//
+// Threads: Run may be awaited from any coroutine and resumes it on the coroutine's own executor
+// (its strand). RunSync blocks; call it from admin subcommands and tests, never from the io thread
+// or a pool thread. The work function runs on a pool thread: capture by value.
+// Ownership: the Pool outlives every call made through it; destruction finishes queued calls and
+// joins the threads.
+// Throws: whatever the work function throws reaches the caller; a connection that cannot be made
+// or breaks becomes jobd::Error(Unavailable, "database: ...").
+// A LISTEN connection is not pooled: make it from the same URL and watch its socket on the io
+// thread.
+
+#include <atomic>
+#include <cassert>
+#include <cstdint>
+#include <exception>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <pqxx/pqxx>
+
+#include "jobd/model/error.hpp"
+
+namespace jobd::store {
+
+template <typename Fn>
+using TxResult = std::invoke_result_t<Fn&, pqxx::work&>;
+
+// A lost or unreachable database as jobd reports it: Unavailable, "database: <libpq's reason>".
+Error UnavailableError(const pqxx::failure& failure);
+
+// The first line of a (libpq) message: the rest repeats the query or hints at psql usage.
+std::string FirstLine(std::string_view message);
+
+class Pool {
+public:
+    // Connects to nothing yet. Throws Error(InvalidParameter) for a size below 1.
+    Pool(std::string url, int size);
+    ~Pool();
+
+    Pool(const Pool&) = delete;
+    Pool& operator=(const Pool&) = delete;
+
+    // Runs fn(pqxx::work&) on a pool thread inside a transaction and commits it.
+    template <typename Fn>
+    boost::asio::awaitable<TxResult<Fn>> Run(Fn fn);
+
+    // The same, blocking the calling thread until the transaction committed or failed.
+    template <typename Fn>
+    TxResult<Fn> RunSync(Fn fn);
+
+    // For metrics; any thread. Calls holding a connection now:
+    int InUse() const { return in_use_.load(); }
+
+    // Calls queued for a pool thread now:
+    int Waiting() const { return waiting_.load(); }
+
+    // Calls ended by a database failure (unreachable, broken, SQL error) so far:
+    std::uint64_t Errors() const { return errors_.load(); }
+
+private:
+    class Lease;
+
+    template <typename Fn>
+    using Value = std::conditional_t<std::is_void_v<TxResult<Fn>>, std::monostate, TxResult<Fn>>;
+
+    template <typename Fn>
+    TxResult<Fn> Execute(Fn& fn);
+
+    template <typename Fn>
+    Value<Fn> ExecuteValue(Fn& fn);
+
+    template <typename Fn, typename Handler>
+    void Submit(Fn fn, Handler handler);
+
+    template <typename Task>
+    void Post(Task task);
+
+    std::unique_ptr<pqxx::connection> Acquire();
+    void Return(std::unique_ptr<pqxx::connection> connection);
+    [[noreturn]] void Fail(Lease& lease, const pqxx::failure& failure);
+
+    const std::string url_;
+    std::atomic<int> in_use_{0};
+    std::atomic<int> waiting_{0};
+    std::atomic<std::uint64_t> errors_{0};
+
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<pqxx::connection>> idle_;  // guarded by mutex_
+
+    boost::asio::thread_pool threads_;  // last, so its threads stop before the rest goes
+};
+
+// One connection for one call: back to idle_ afterwards, unless it broke.
+class Pool::Lease {
+public:
+    explicit Lease(Pool& pool);  // blocking: may connect; throws Error(Unavailable)
+    ~Lease();
+
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+
+    pqxx::connection& connection() { return *connection_; }
+
+    void Discard() { connection_.reset(); }
+
+private:
+    Pool& pool_;
+    std::unique_ptr<pqxx::connection> connection_;
+};
+
+template <typename Fn>
+TxResult<Fn> Pool::Execute(Fn& fn) {
+    Lease lease(*this);
+    try {
+        pqxx::work tx{lease.connection()};
+        if constexpr (std::is_void_v<TxResult<Fn>>) {
+            fn(tx);
+            tx.commit();
+        } else {
+            TxResult<Fn> result = fn(tx);
+            tx.commit();
+            return result;
+        }
+    } catch (const pqxx::broken_connection& e) {
+        Fail(lease, e);
+    } catch (const pqxx::in_doubt_error& e) {
+        Fail(lease, e);
+    } catch (const pqxx::failure&) {
+        ++errors_;
+        throw;
+    }
+}
+
+template <typename Fn>
+Pool::Value<Fn> Pool::ExecuteValue(Fn& fn) {
+    if constexpr (std::is_void_v<TxResult<Fn>>) {
+        Execute(fn);
+        return std::monostate{};
+    } else {
+        return Execute(fn);
+    }
+}
+
+template <typename Task>
+void Pool::Post(Task task) {
+    ++waiting_;
+    // `this` outlives the task: ~Pool joins the threads after running what is queued.
+    boost::asio::post(threads_, [this, task = std::move(task)]() mutable {
+        --waiting_;
+        task();
+    });
+}
+
+// Runs fn on a pool thread, then completes handler on handler's executor, which for
+// use_awaitable is the awaiting coroutine's (its strand); the tracked executor keeps the
+// caller's io_context from running out of work meanwhile.
+template <typename Fn, typename Handler>
+void Pool::Submit(Fn fn, Handler handler) {
+    auto caller = boost::asio::prefer(boost::asio::get_associated_executor(handler),
+                                      boost::asio::execution::outstanding_work.tracked);
+    Post([this, fn = std::move(fn), handler = std::move(handler), caller]() mutable {
+        std::exception_ptr error;
+        std::optional<Value<Fn>> value;
+        try {
+            value.emplace(ExecuteValue(fn));
+        } catch (...) {
+            error = std::current_exception();  // handed to the awaiter, which rethrows it
+        }
+        boost::asio::post(
+            caller, [handler = std::move(handler), error, value = std::move(value)]() mutable {
+                std::move(handler)(error, std::move(value));
+            });
+    });
+}
+
+template <typename Fn>
+boost::asio::awaitable<TxResult<Fn>> Pool::Run(Fn fn) {
+    using Signature = void(std::exception_ptr, std::optional<Value<Fn>>);
+    [[maybe_unused]] std::optional<Value<Fn>> value =
+        co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, Signature>(
+            [this](auto handler, Fn body) { Submit(std::move(body), std::move(handler)); },
+            boost::asio::use_awaitable,
+            std::move(fn));
+    if constexpr (std::is_void_v<TxResult<Fn>>) {
+        co_return;
+    } else {
+        co_return std::move(*value);
+    }
+}
+
+template <typename Fn>
+TxResult<Fn> Pool::RunSync(Fn fn) {
+    // A pool thread waiting for the pool could wait for itself.
+    assert(!threads_.get_executor().running_in_this_thread());
+    std::packaged_task<TxResult<Fn>()> task([this, &fn] { return Execute(fn); });
+    std::future<TxResult<Fn>> done = task.get_future();
+    Post(std::move(task));
+    return done.get();
+}
+
+}  // namespace jobd::store

@@ -1,0 +1,205 @@
+// store::Pool against a real PostgreSQL: where calls run and resume, what they commit, and how a
+// missing or broken database surfaces.
+
+#include "jobd/store/pool.hpp"
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "jobd/model/error.hpp"
+#include "support/test_database.hpp"
+
+namespace jobd::store {
+namespace {
+
+namespace asio = boost::asio;
+using Strand = asio::strand<asio::io_context::executor_type>;
+using test::TestDatabase;
+
+constexpr int kPoolSize = 2;
+// Port 1 is privileged and unused: the connection is refused at once; connect_timeout bounds it
+// should something drop packets instead.
+constexpr const char* kDeadUrl = "postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2";
+
+// What a coroutine saw after its co_await.
+struct Observed {
+    std::optional<int> value;
+    std::optional<ErrorKind> error;
+    bool resumed_on_strand = false;
+    std::thread::id work_thread;
+};
+
+// Runs coroutine(strand) on a strand of a one-thread io_context until it finishes.
+template <typename Coroutine>
+void RunOnStrand(Coroutine coroutine) {
+    asio::io_context io;
+    const Strand strand = asio::make_strand(io);
+    std::exception_ptr failure;
+    asio::co_spawn(strand, coroutine(strand), [&failure](std::exception_ptr e) { failure = e; });
+    io.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+}
+
+// Coroutines take pointers by value (STYLE.md): the test keeps pool and observed alive.
+asio::awaitable<void> SelectAnswer(Pool* pool, Strand strand, Observed* observed) {
+    observed->value = co_await pool->Run([observed](pqxx::work& tx) {
+        observed->work_thread = std::this_thread::get_id();
+        return tx.exec1("SELECT 40 + 2")[0].as<int>();
+    });
+    observed->resumed_on_strand = strand.running_in_this_thread();
+}
+
+asio::awaitable<void> ThrowConflict(Pool* pool, Strand strand, Observed* observed) {
+    try {
+        co_await pool->Run([](pqxx::work&) -> int {
+            throw Error(ErrorKind::Conflict, "job is already running", "jobHandle");
+        });
+    } catch (const Error& e) {
+        observed->error = e.kind();
+    }
+    observed->resumed_on_strand = strand.running_in_this_thread();
+}
+
+asio::awaitable<void> InsertCompany(Pool* pool, Strand strand, Observed* observed) {
+    co_await pool->Run(
+        [](pqxx::work& tx) { tx.exec0("INSERT INTO companies (name) VALUES ('Acme')"); });
+    observed->resumed_on_strand = strand.running_in_this_thread();
+}
+
+asio::awaitable<void> SelectFromDeadDatabase(Pool* pool, Strand, Observed* observed) {
+    try {
+        co_await pool->Run([](pqxx::work& tx) { tx.exec0("SELECT"); });
+    } catch (const Error& e) {
+        observed->error = e.kind();
+    }
+}
+
+int CountCompanies(Pool& pool) {
+    return pool.RunSync(
+        [](pqxx::work& tx) { return tx.exec1("SELECT count(*) FROM companies")[0].as<int>(); });
+}
+
+int BackendPid(Pool& pool) {
+    return pool.RunSync(
+        [](pqxx::work& tx) { return tx.exec1("SELECT pg_backend_pid()")[0].as<int>(); });
+}
+
+TEST(Pool, RunWorksOffTheIoThreadAndResumesOnTheCallersStrand) {
+    const TestDatabase db;
+    Pool pool(db.url(), kPoolSize);
+    Observed observed;
+
+    RunOnStrand([&](Strand strand) { return SelectAnswer(&pool, strand, &observed); });
+
+    EXPECT_EQ(observed.value, 42);
+    EXPECT_TRUE(observed.resumed_on_strand);
+    EXPECT_NE(observed.work_thread, std::this_thread::get_id());  // the io thread ran io.run()
+    EXPECT_EQ(pool.InUse(), 0);
+    EXPECT_EQ(pool.Waiting(), 0);
+}
+
+TEST(Pool, RunPropagatesTheWorkFunctionsExceptionToTheAwaiter) {
+    const TestDatabase db;
+    Pool pool(db.url(), kPoolSize);
+    Observed observed;
+
+    RunOnStrand([&](Strand strand) { return ThrowConflict(&pool, strand, &observed); });
+
+    EXPECT_EQ(observed.error, ErrorKind::Conflict);
+    EXPECT_TRUE(observed.resumed_on_strand);
+}
+
+TEST(Pool, RunWithoutResultCommits) {
+    const TestDatabase db;
+    Pool pool(db.url(), kPoolSize);
+    Observed observed;
+
+    RunOnStrand([&](Strand strand) { return InsertCompany(&pool, strand, &observed); });
+
+    EXPECT_TRUE(observed.resumed_on_strand);
+    EXPECT_EQ(CountCompanies(pool), 1);
+}
+
+TEST(Pool, RunSyncRollsBackWhenTheWorkFunctionThrows) {
+    const TestDatabase db;
+    Pool pool(db.url(), kPoolSize);
+
+    EXPECT_THROW(pool.RunSync([](pqxx::work& tx) {
+        tx.exec0("INSERT INTO companies (name) VALUES ('Acme')");
+        throw Error(ErrorKind::Conflict, "name: taken", "name");
+    }),
+                 Error);
+    EXPECT_EQ(CountCompanies(pool), 0);
+}
+
+TEST(Pool, SqlErrorsReachTheCallerAndAreCounted) {
+    const TestDatabase db;
+    Pool pool(db.url(), kPoolSize);
+
+    EXPECT_THROW(pool.RunSync([](pqxx::work& tx) { tx.exec("SELECT no_such_column"); }),
+                 pqxx::sql_error);
+    EXPECT_EQ(pool.Errors(), 1U);
+    EXPECT_EQ(BackendPid(pool) > 0, true);  // the connection is still good for the next call
+}
+
+TEST(Pool, UnreachableDatabaseIsUnavailable) {
+    Pool pool(kDeadUrl, 1);
+    Observed observed;
+
+    try {
+        pool.RunSync([](pqxx::work& tx) { tx.exec0("SELECT"); });
+        ADD_FAILURE() << "RunSync succeeded without a database";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
+    }
+    RunOnStrand([&](Strand strand) { return SelectFromDeadDatabase(&pool, strand, &observed); });
+
+    EXPECT_EQ(observed.error, ErrorKind::Unavailable);
+    EXPECT_EQ(pool.Errors(), 2U);
+    EXPECT_EQ(pool.InUse(), 0);
+}
+
+// A database restart or a killed backend must cost at most the call that finds it broken.
+TEST(Pool, ReconnectsAfterTheServerDropsTheConnection) {
+    const TestDatabase db;
+    Pool pool(db.url(), 1);
+    const int old_pid = BackendPid(pool);
+    {
+        pqxx::connection admin{db.url()};
+        pqxx::nontransaction tx{admin};
+        // Waits (up to 10 s) until the backend is gone.
+        ASSERT_TRUE(
+            tx.exec_params1("SELECT pg_terminate_backend($1, 10000)", old_pid)[0].as<bool>());
+    }
+
+    try {
+        BackendPid(pool);
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
+    }
+    const int new_pid = BackendPid(pool);
+    EXPECT_NE(new_pid, old_pid);
+}
+
+TEST(Pool, RefusesASizeBelowOne) {
+    try {
+        Pool pool(kDeadUrl, 0);
+        ADD_FAILURE() << "a pool without threads was made";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.field(), "database.pool_size");
+    }
+}
+
+}  // namespace
+}  // namespace jobd::store
