@@ -1,0 +1,106 @@
+#include "jobd/api/call.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include <sodium.h>
+
+#include "jobd/model/error.hpp"
+
+namespace jobd::api {
+namespace {
+
+constexpr std::string_view kWhitespace = " \t";
+constexpr std::size_t kMaxLanguageTagSize = 35;  // RFC 5646 §4.4.1's longest useful tag
+
+std::string_view Trim(std::string_view text) {
+    const auto first = text.find_first_not_of(kWhitespace);
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return text.substr(first, text.find_last_not_of(kWhitespace) - first + 1);
+}
+
+// Authentication schemes are case-insensitive (RFC 9110 §11.1).
+bool SchemeIs(std::string_view scheme, std::string_view expected) {
+    return std::equal(
+        scheme.begin(), scheme.end(), expected.begin(), expected.end(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) ==
+                   std::tolower(static_cast<unsigned char>(b));
+        });
+}
+
+Error BadAuthorization(std::string_view problem) {
+    return Error(
+        ErrorKind::InvalidCredentials, "Authorization: " + std::string(problem), "Authorization");
+}
+
+Credentials DecodeBasic(std::string_view encoded) {
+    std::string decoded(encoded.size(), '\0');
+    std::size_t decoded_size = 0;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()),
+                          decoded.size(),
+                          encoded.data(),
+                          encoded.size(),
+                          nullptr,
+                          &decoded_size,
+                          nullptr,
+                          sodium_base64_VARIANT_ORIGINAL) != 0) {
+        throw BadAuthorization("Basic credentials are not valid base64");
+    }
+    decoded.resize(decoded_size);
+    const auto colon = decoded.find(':');
+    if (colon == std::string::npos) {
+        throw BadAuthorization("Basic credentials lack the ':' between user and password");
+    }
+    Credentials credentials;
+    credentials.user = decoded.substr(0, colon);
+    credentials.password = decoded.substr(colon + 1);
+    return credentials;
+}
+
+}  // namespace
+
+bool Credentials::Empty() const {
+    return user.empty() && password.empty() && token.empty();
+}
+
+std::string_view HeaderValue(const HttpRequest& request, std::string_view name) {
+    const auto found = request.headers.find(std::string(name));
+    return found == request.headers.end() ? std::string_view() : std::string_view(found->second);
+}
+
+Credentials HttpCredentials(const HttpRequest& request) {
+    const std::string_view header = Trim(HeaderValue(request, "authorization"));
+    if (header.empty()) {
+        return {};
+    }
+    const auto space = header.find(' ');
+    const std::string_view scheme = header.substr(0, space);
+    const std::string_view value =
+        space == std::string_view::npos ? std::string_view() : Trim(header.substr(space));
+    if (SchemeIs(scheme, "Basic")) {
+        return DecodeBasic(value);
+    }
+    if (SchemeIs(scheme, "Bearer") && !value.empty()) {
+        Credentials credentials;
+        credentials.token = std::string(value);
+        return credentials;
+    }
+    throw BadAuthorization("expected Basic or Bearer credentials");
+}
+
+bool IsLanguageTag(std::string_view tag) {
+    return !tag.empty() && tag.size() <= kMaxLanguageTagSize &&
+           std::all_of(tag.begin(), tag.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+           });
+}
+
+std::string AcceptLanguage(const HttpRequest& request) {
+    const std::string_view header = HeaderValue(request, "accept-language");
+    const std::string_view first = Trim(header.substr(0, header.find_first_of(",;")));
+    return IsLanguageTag(first) ? std::string(first) : std::string();
+}
+
+}  // namespace jobd::api

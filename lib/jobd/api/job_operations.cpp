@@ -1,0 +1,223 @@
+// submitJob and executeJob (contract §5, §7, §8).
+
+#include <date/tz.h>
+
+#include <boost/json.hpp>
+
+#include "jobd/api/operations.hpp"
+#include "jobd/auth/permissions.hpp"
+#include "jobd/model/error.hpp"
+#include "jobd/model/job_types.hpp"
+#include "jobd/schedule/schedule.hpp"
+#include "jobd/store/jobs.hpp"
+#include "jobd/store/runs.hpp"
+
+namespace jobd::api {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::int64_t kMaxTimeoutSeconds = 366LL * 24 * 3600;
+constexpr std::int64_t kMaxRetries = 100;
+
+[[noreturn]] void Invalid(const std::string& field, const std::string& what) {
+    throw Error(ErrorKind::InvalidParameter, field + ": " + what, field);
+}
+
+const date::time_zone& Zone(const std::string& name) {
+    const auto* zone = schedule::FindZone(name);
+    if (zone == nullptr) {
+        Invalid("timeZone", "\"" + name + "\" is not an IANA time zone");
+    }
+    return *zone;
+}
+
+std::string ServerZone(const config::Config& config) {
+    return config.scheduler.time_zone.empty() ? schedule::SystemZoneName()
+                                              : config.scheduler.time_zone;
+}
+
+// The one job-type element of the request (contract §5: exactly one).
+std::pair<std::string, json::object> JobPayload(const Params& params) {
+    std::optional<std::pair<std::string, json::object>> found;
+    for (const auto& [key, value] : params.object()) {
+        if (!IsJobType(key)) {
+            continue;
+        }
+        if (found) {
+            Invalid(std::string(key), "give exactly one job type, not both " + found->first + " and " +
+                                          std::string(key));
+        }
+        if (!value.is_object() && !(value.is_string() && value.as_string().empty())) {
+            Invalid(std::string(key), "must be an element with the job's fields");
+        }
+        found.emplace(std::string(key), value.is_object() ? value.as_object() : json::object{});
+    }
+    if (!found) {
+        throw Error(ErrorKind::MissingParameter,
+                    "job type: give one job-type element (commandJob, imageServingPublishJob, ...)",
+                    "jobType");
+    }
+    return *found;
+}
+
+void CheckCommandJob(const json::object& payload) {
+    const auto* argv = payload.if_contains("argv");
+    // SOAP gives a single-item array as a string when not wrapped in <items>: accept both.
+    if (argv != nullptr && argv->is_string() && !argv->as_string().empty()) {
+        return;
+    }
+    if (argv == nullptr || !argv->is_array() || argv->as_array().empty()) {
+        Invalid("commandJob.argv", "must be a non-empty array of strings");
+    }
+    for (const auto& arg : argv->as_array()) {
+        if (!arg.is_string()) {
+            Invalid("commandJob.argv", "must be a non-empty array of strings");
+        }
+    }
+}
+
+// SOAP sends a one-element argv as a plain string; store the array form handlers expect.
+json::object NormalizeCommandJob(json::object payload) {
+    if (auto* argv = payload.if_contains("argv"); argv && argv->is_string()) {
+        *argv = json::array{argv->as_string()};
+    }
+    return payload;
+}
+
+void CheckJobType(const OperationContext& ctx, Role role, const std::string& type,
+                  const json::object& payload) {
+    if (type == kCommandJob) {
+        if (!auth::RoleMaySubmitCommandJob(role)) {
+            throw Error(ErrorKind::NoPermission,
+                        "commandJob: only IpsAdmin and IpsCompanyAdmin may submit it",
+                        "commandJob");
+        }
+        CheckCommandJob(payload);
+    } else if (ctx.config.handlers.find(type) == ctx.config.handlers.end()) {
+        Invalid(type, "no handler is configured for this job type (handlers." + type + ")");
+    }
+}
+
+TimePoint ExecTime(const DateTimeText& text, const date::time_zone& zone) {
+    if (const auto instant = text.Instant()) {
+        return *instant;
+    }
+    // No offset: a wall time in the job's zone; an ambiguous one is its first occurrence.
+    const date::local_time<std::chrono::microseconds> local{text.wall.time_since_epoch()};
+    try {
+        return zone.to_sys(local, date::choose::earliest);
+    } catch (const date::nonexistent_local_time&) {
+        Invalid("execTime", "does not exist in " + zone.name() + " (skipped by a DST change)");
+    }
+}
+
+void ReadTiming(const OperationContext& ctx, JobSpec& spec) {
+    const auto exec_time = ctx.params.OptionalDateTime("execTime");
+    auto exec_schedule = ctx.params.OptionalString("execSchedule");
+    if (exec_schedule && exec_schedule->empty()) {
+        exec_schedule.reset();
+    }
+    if (exec_time && exec_schedule) {
+        Invalid("execSchedule", "give at most one of execTime and execSchedule");
+    }
+    const date::time_zone& zone = Zone(spec.time_zone);
+    if (exec_time) {
+        spec.exec_time = ExecTime(*exec_time, zone);
+        spec.next_fire_at = spec.exec_time;
+    }
+    if (exec_schedule) {
+        const auto schedule = schedule::Schedule::Parse(*exec_schedule);
+        const auto now = std::chrono::floor<std::chrono::seconds>(ctx.now);
+        const auto next = schedule.NextAfter(now, zone);
+        if (!next) {
+            Invalid("execSchedule", "never fires after now");
+        }
+        spec.exec_schedule = exec_schedule;
+        spec.next_fire_at = *next;
+    }
+}
+
+void ReadPolicies(const Params& params, JobSpec& spec) {
+    if (const auto overlap = params.OptionalString("overlap")) {
+        const auto parsed = Parse<Overlap>(*overlap);
+        if (!parsed) {
+            Invalid("overlap", "must be Forbid, Allow or Queue, got \"" + *overlap + "\"");
+        }
+        spec.overlap = *parsed;
+    }
+    if (const auto misfire = params.OptionalString("misfire")) {
+        const auto parsed = Parse<Misfire>(*misfire);
+        if (!parsed) {
+            Invalid("misfire", "must be FireOnce or Skip, got \"" + *misfire + "\"");
+        }
+        spec.misfire = *parsed;
+    }
+    if (const auto timeout = params.OptionalInt("timeoutSeconds", 1, kMaxTimeoutSeconds)) {
+        spec.timeout_seconds = static_cast<int>(*timeout);
+    }
+    spec.max_retries =
+        static_cast<int>(params.OptionalInt("maxRetries", 0, kMaxRetries).value_or(0));
+    spec.retry_backoff_seconds = static_cast<int>(
+        params.OptionalInt("retryBackoffSeconds", 0, kMaxTimeoutSeconds).value_or(10));
+}
+
+}  // namespace
+
+json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
+    const Params& params = ctx.params;
+    JobSpec spec;
+    spec.company = params.RequireCompany();
+    const Role role = ctx.Authorize(tx, spec.company);
+    spec.name = params.RequireString("jobName");
+    if (!IsValidJobName(spec.name)) {
+        Invalid("jobName", "1-255 characters without '|' or control characters");
+    }
+    spec.description = params.OptionalString("description").value_or("");
+    spec.locale = params.OptionalString("locale").value_or("");
+    spec.time_zone = params.OptionalString("timeZone").value_or(ServerZone(ctx.config));
+    auto [type, payload] = JobPayload(params);
+    CheckJobType(ctx, role, type, payload);
+    spec.job_type = type;
+    spec.payload_json = json::serialize(type == kCommandJob ? NormalizeCommandJob(payload) : payload);
+    ReadTiming(ctx, spec);
+    ReadPolicies(params, spec);
+    spec.submit_user = ctx.principal.user;
+    const bool run_now = !spec.exec_time && !spec.exec_schedule;
+    const JobId id = store::InsertJob(tx, spec);
+    ctx.effects.wake_scheduler = !run_now;
+    if (run_now) {
+        // Contract §5: with neither execTime nor execSchedule the job runs now and stays as a
+        // one-shot record (trigger state Complete).
+        store::CompleteJob(tx, id);
+        ctx.effects.run_now.push_back(store::InsertRun(
+            tx, {id, spec.company, Trigger::Submit, ctx.now, spec.submit_user, 0, std::nullopt}));
+    }
+    return {{"jobHandle", ToString(JobHandle{spec.company, spec.name})}};
+}
+
+json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx) {
+    const CompanyId company = ctx.params.RequireCompany();
+    const JobHandle handle = ctx.params.RequireJobHandle();
+    ctx.Authorize(tx, company);
+    if (handle.company != company) {
+        throw Error(ErrorKind::NotMember,
+                    "jobHandle: belongs to company " + std::to_string(handle.company) +
+                        ", not " + std::to_string(company),
+                    "jobHandle");
+    }
+    const auto job = store::FindJob(tx, handle, /*lock=*/true);
+    if (!job) {
+        throw Error(ErrorKind::NotFound, "jobHandle: no job " + ToString(handle), "jobHandle");
+    }
+    if (job->spec.overlap == Overlap::Forbid && job->active_runs > 0) {
+        throw Error(ErrorKind::Conflict, "jobHandle: job is already running", "jobHandle");
+    }
+    // executeJob never touches the job's schedule, retry count or trigger state (contract §9).
+    const RunId run = store::InsertRun(
+        tx, {job->id, company, Trigger::Execute, ctx.now, ctx.principal.user, 0, std::nullopt});
+    ctx.effects.run_now.push_back(run);
+    return {{"runHandle", ToString(RunHandle{company, handle.name, run})}};
+}
+
+}  // namespace jobd::api

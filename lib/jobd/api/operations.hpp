@@ -1,0 +1,26 @@
+#pragma once
+// The operations of the table (service.cpp). Each runs in one transaction on a store pool
+// thread; contract §5 gives their behaviour, ips-jobs-api §3 their fields.
+
+#include <boost/json/object.hpp>
+#include <pqxx/pqxx>
+
+#include "jobd/api/service.hpp"
+
+namespace jobd::api {
+
+// job_operations.cpp
+boost::json::object SubmitJob(OperationContext& ctx, pqxx::work& tx);
+boost::json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx);
+
+// log_operations.cpp
+boost::json::object GetActiveJobs(OperationContext& ctx, pqxx::work& tx);
+boost::json::object GetScheduledJobs(OperationContext& ctx, pqxx::work& tx);
+boost::json::object GetJobLogs(OperationContext& ctx, pqxx::work& tx);
+boost::json::object GetJobLogDetails(OperationContext& ctx, pqxx::work& tx);
+
+// admin_operations.cpp
+boost::json::object AddCompany(OperationContext& ctx, pqxx::work& tx);
+boost::json::object AddUser(OperationContext& ctx, pqxx::work& tx);
+
+}  // namespace jobd::api

@@ -1,0 +1,150 @@
+#include "jobd/api/params.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "jobd/model/error.hpp"
+
+namespace jobd::api {
+namespace {
+
+[[noreturn]] void Invalid(std::string_view field, const std::string& what) {
+    throw Error(ErrorKind::InvalidParameter, std::string(field) + ": " + what, std::string(field));
+}
+
+[[noreturn]] void Missing(std::string_view field) {
+    throw Error(ErrorKind::MissingParameter,
+                std::string(field) + ": required field is missing",
+                std::string(field));
+}
+
+}  // namespace
+
+const boost::json::value* Params::Find(std::string_view field) const {
+    const auto* value = params_.if_contains(field);
+    return value == nullptr || value->is_null() ? nullptr : value;
+}
+
+std::optional<std::string> Params::OptionalString(std::string_view field) const {
+    const auto* value = Find(field);
+    if (value == nullptr) {
+        return std::nullopt;
+    }
+    if (!value->is_string()) {
+        Invalid(field, "must be a string");
+    }
+    return std::string(value->as_string());
+}
+
+std::string Params::RequireString(std::string_view field) const {
+    auto text = OptionalString(field);
+    if (!text || text->empty()) {
+        Missing(field);
+    }
+    return *text;
+}
+
+std::optional<std::int64_t> Params::OptionalInt(std::string_view field,
+                                                std::int64_t min,
+                                                std::int64_t max) const {
+    const auto* value = Find(field);
+    if (value == nullptr) {
+        return std::nullopt;
+    }
+    std::int64_t number = 0;
+    if (value->is_int64()) {
+        number = value->as_int64();
+    } else if (value->is_string()) {
+        const auto& text = value->as_string();
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+        if (ec != std::errc{} || end != text.data() + text.size()) {
+            Invalid(field, "must be an integer");
+        }
+    } else {
+        Invalid(field, "must be an integer");
+    }
+    if (number < min || number > max) {
+        Invalid(field,
+                "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                    ", got " + std::to_string(number));
+    }
+    return number;
+}
+
+std::optional<bool> Params::OptionalBool(std::string_view field) const {
+    const auto* value = Find(field);
+    if (value == nullptr) {
+        return std::nullopt;
+    }
+    if (value->is_bool()) {
+        return value->as_bool();
+    }
+    if (value->is_string() && (value->as_string() == "true" || value->as_string() == "1")) {
+        return true;
+    }
+    if (value->is_string() && (value->as_string() == "false" || value->as_string() == "0")) {
+        return false;
+    }
+    Invalid(field, "must be true or false");
+}
+
+std::optional<DateTimeText> Params::OptionalDateTime(std::string_view field) const {
+    const auto text = OptionalString(field);
+    if (!text || text->empty()) {
+        return std::nullopt;
+    }
+    const auto parsed = ParseDateTime(*text);
+    if (!parsed) {
+        Invalid(field, "\"" + *text + "\" is not an xsd:dateTime (2026-11-23T12:00:00Z)");
+    }
+    return parsed;
+}
+
+std::vector<std::string> Params::StringArray(std::string_view field) const {
+    const auto* value = Find(field);
+    std::vector<std::string> items;
+    if (value == nullptr || (value->is_string() && value->as_string().empty())) {
+        return items;
+    }
+    if (!value->is_array()) {
+        Invalid(field, "must be an array of strings");
+    }
+    for (const auto& item : value->as_array()) {
+        if (!item.is_string()) {
+            Invalid(field, "must be an array of strings");
+        }
+        items.emplace_back(item.as_string());
+    }
+    return items;
+}
+
+std::optional<CompanyId> Params::OptionalCompany(std::string_view field) const {
+    const auto text = OptionalString(field);
+    if (!text || text->empty()) {
+        return std::nullopt;
+    }
+    const auto company = ParseCompanyHandle(*text);
+    if (!company) {
+        Invalid(field, "\"" + *text + "\" is not a company handle");
+    }
+    return company;
+}
+
+CompanyId Params::RequireCompany(std::string_view field) const {
+    const auto company = OptionalCompany(field);
+    if (!company) {
+        Missing(field);
+    }
+    return *company;
+}
+
+JobHandle Params::RequireJobHandle(std::string_view field) const {
+    const std::string text = RequireString(field);
+    const auto handle = ParseJobHandle(text);
+    if (!handle) {
+        Invalid(field, "\"" + text + "\" is not a job handle (company|name|)");
+    }
+    return *handle;
+}
+
+}  // namespace jobd::api

@@ -1,0 +1,218 @@
+#include "jobd/api/service.hpp"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "jobd/api/operations.hpp"
+#include "jobd/auth/password.hpp"
+#include "jobd/auth/permissions.hpp"
+#include "jobd/auth/token.hpp"
+#include "jobd/engine/engine.hpp"
+#include "jobd/log/logger.hpp"
+#include "jobd/model/error.hpp"
+#include "jobd/store/accounts.hpp"
+#include "jobd/store/pool.hpp"
+
+namespace jobd::api {
+namespace {
+
+using auth::Operation;
+
+const std::vector<OperationSpec>& Table() {
+    static const std::vector<OperationSpec> table{
+        {Operation::submitJob, &SubmitJob, {}},
+        {Operation::executeJob, &ExecuteJob, {"runHandle"}},
+        {Operation::getActiveJobs, &GetActiveJobs, {}},
+        {Operation::getScheduledJobs, &GetScheduledJobs, {}},
+        {Operation::getJobLogs, &GetJobLogs, {}},
+        {Operation::getJobLogDetails, &GetJobLogDetails, {}},
+        {Operation::addCompany, &AddCompany, {}},
+        {Operation::addUser, &AddUser, {}},
+    };
+    return table;
+}
+
+TimePoint Now() {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now());
+}
+
+Principal FromUser(const store::UserRecord& user) {
+    return {user.id, user.email, user.is_ips_admin, user.roles};
+}
+
+// Contract §6: the unix socket maps uid 0 and the daemon's own uid to IpsAdmin.
+Principal SocketPeer(unsigned uid) {
+    if (uid != 0 && uid != ::getuid()) {
+        throw Error(ErrorKind::InvalidUser,
+                    "unix socket: uid " + std::to_string(uid) + " may not use the admin socket");
+    }
+    return {std::nullopt, "uid:" + std::to_string(uid), true, {}};
+}
+
+// "127.0.0.1:5555" -> "127.0.0.1": failed logins count per address, not per connection.
+std::string PeerAddress(const std::string& peer) {
+    const auto colon = peer.rfind(':');
+    return colon == std::string::npos ? peer : peer.substr(0, colon);
+}
+
+}  // namespace
+
+const OperationSpec* FindOperation(std::string_view name) {
+    const auto operation = auth::ParseOperation(name);
+    if (!operation) {
+        return nullptr;
+    }
+    for (const auto& spec : Table()) {
+        if (spec.operation == *operation) {
+            return &spec;
+        }
+    }
+    return nullptr;
+}
+
+Role OperationContext::Authorize(pqxx::work& tx, CompanyId company) const {
+    if (principal.ips_admin) {
+        return Role::IpsAdmin;
+    }
+    const auto role = principal.roles.find(company);
+    if (role == principal.roles.end()) {
+        if (!store::CompanyExists(tx, company)) {
+            throw Error(ErrorKind::UnknownCompany,
+                        "companyHandle: no company " + std::to_string(company),
+                        "companyHandle");
+        }
+        throw Error(ErrorKind::NotMember,
+                    "companyHandle: not a member of company " + std::to_string(company),
+                    "companyHandle");
+    }
+    if (!auth::RoleMayCall(role->second, operation)) {
+        throw Error(ErrorKind::NoPermission,
+                    "role " + std::string(ToString(role->second)) + " may not call " +
+                        std::string(auth::ToString(operation)));
+    }
+    return role->second;
+}
+
+std::optional<std::vector<CompanyId>> OperationContext::VisibleCompanies(pqxx::work& tx) const {
+    if (const auto company = params.OptionalCompany()) {
+        Authorize(tx, *company);
+        return std::vector<CompanyId>{*company};
+    }
+    if (principal.ips_admin) {
+        return std::nullopt;
+    }
+    std::vector<CompanyId> companies;
+    for (const auto& [company, role] : principal.roles) {
+        if (auth::RoleMayCall(role, operation)) {
+            companies.push_back(company);
+        }
+    }
+    if (companies.empty() && !principal.roles.empty()) {
+        throw Error(ErrorKind::NoPermission,
+                    "no role of the caller may call " + std::string(auth::ToString(operation)));
+    }
+    return companies;
+}
+
+Service::Service(store::Pool& db,
+                 engine::Engine& engine,
+                 std::shared_ptr<const config::Config> config)
+    : db_(db),
+      engine_(engine),
+      config_(std::move(config)),
+      credential_cache_(),
+      login_throttle_() {}
+
+void Service::Reload(std::shared_ptr<const config::Config> config) {
+    const std::lock_guard lock(config_mutex_);
+    config_ = std::move(config);
+}
+
+std::shared_ptr<const config::Config> Service::Config() const {
+    const std::lock_guard lock(config_mutex_);
+    return config_;
+}
+
+boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
+    const OperationSpec* spec = FindOperation(call.operation);
+    if (spec == nullptr) {
+        throw Error(ErrorKind::InvalidRequestBody,
+                    "operation: \"" + call.operation + "\" is not an operation of this API",
+                    "operation");
+    }
+    // The pool thread reads these members; the Service outlives every request (daemon wiring).
+    auto operation = [this, spec, call = std::move(call), config = Config()](pqxx::work& tx) {
+            const TimePoint now = Now();
+            const Principal principal = Authenticate(tx, call);
+            OperationContext ctx{spec->operation, principal, Params(call.params), *config, now, {}};
+            if (spec->operation == Operation::addCompany || spec->operation == Operation::addUser) {
+                if (!principal.ips_admin) {
+                    throw Error(ErrorKind::NoPermission,
+                                std::string(auth::ToString(spec->operation)) +
+                                    ": only IpsAdmin may call it");
+                }
+            }
+            boost::json::object answer = spec->run(ctx, tx);
+            return std::pair(std::move(answer), std::move(ctx.effects));
+    };
+    auto [result, effects] = co_await db_.Run(std::move(operation));
+    for (const RunId run : effects.run_now) {
+        engine_.Enqueue(run, true);
+    }
+    for (const RunId run : effects.stop) {
+        engine_.Stop(run);
+    }
+    if (effects.wake_scheduler) {
+        engine_.WakeScheduler();
+    }
+    co_return std::move(result);
+}
+
+Principal Service::Authenticate(pqxx::work& tx, const Call& call) {
+    if (call.peer_uid) {
+        return SocketPeer(*call.peer_uid);
+    }
+    const Credentials& credentials = call.credentials;
+    if (!credentials.token.empty()) {
+        const auto user = store::FindUserByToken(tx, auth::TokenDigest(credentials.token));
+        if (!user) {
+            throw Error(ErrorKind::InvalidCredentials, "Authorization: unknown or revoked token");
+        }
+        return FromUser(*user);
+    }
+    if (credentials.user.empty()) {
+        throw Error(ErrorKind::NoCredentials, "no credentials: give authHeader, Basic or Bearer");
+    }
+    const auto now = std::chrono::steady_clock::now();
+    const std::string throttle_key = auth::LoginThrottle::KeyFor(credentials.user, PeerAddress(call.peer));
+    if (!login_throttle_.Allowed(throttle_key, now)) {
+        throw Error(ErrorKind::InvalidCredentials, "too many failed logins; try again later");
+    }
+    const auto user = store::FindUserByEmail(tx, credentials.user);
+    if (user && user->password_hash && PasswordMatches(*user, credentials.password, now)) {
+        login_throttle_.RecordSuccess(throttle_key);
+        return FromUser(*user);
+    }
+    login_throttle_.RecordFailure(throttle_key, now);
+    log::Get(log::Subsystem::Api)
+        .warn("login failed user=\"{}\" peer={}", credentials.user, call.peer);
+    throw Error(ErrorKind::InvalidCredentials, "Invalid username/password");
+}
+
+bool Service::PasswordMatches(const store::UserRecord& user,
+                              const std::string& password,
+                              std::chrono::steady_clock::time_point now) {
+    const auto key = credential_cache_.KeyFor(user.email, password, *user.password_hash);
+    if (credential_cache_.Contains(key, now)) {
+        return true;
+    }
+    if (!auth::VerifyPassword(password, *user.password_hash)) {
+        return false;
+    }
+    credential_cache_.Insert(key, now);
+    return true;
+}
+
+}  // namespace jobd::api

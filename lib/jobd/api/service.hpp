@@ -1,0 +1,110 @@
+#pragma once
+// The operation table behind both encodings (contract §5, §6): authenticates a Call, authorizes
+// it, runs the operation in one database transaction on the store pool, then hands the engine
+// what the committed transaction asked for (runs to queue, runs to stop).
+//
+// Threads: Handle() may be awaited from any connection strand; it resumes there. Reload() from
+// any thread.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "jobd/api/call.hpp"
+#include "jobd/api/params.hpp"
+#include "jobd/auth/credential_cache.hpp"
+#include "jobd/auth/login_throttle.hpp"
+#include "jobd/auth/operation.hpp"
+#include "jobd/config/config.hpp"
+#include "jobd/model/enums.hpp"
+#include "jobd/model/job.hpp"
+
+namespace jobd::store {
+class Pool;
+struct UserRecord;
+}
+namespace jobd::engine {
+class Engine;
+}
+
+namespace jobd::api {
+
+// Who is calling. The unix socket's root/daemon-uid peer has no user row (user unset).
+struct Principal {
+    std::optional<UserId> user;
+    std::string email;
+    bool ips_admin = false;
+    std::map<CompanyId, Role> roles;
+};
+
+// What a committed operation asks the engine to do.
+struct Effects {
+    std::vector<RunId> run_now;  // executeJob, submitJob without a time: ahead of the queue
+    std::vector<RunId> stop;
+    bool wake_scheduler = false;  // a job's next fire was set or changed
+};
+
+// One operation's view of its request; runs on a store pool thread.
+struct OperationContext {
+    // The caller's role in `company` allows this operation; else UnknownCompany (20000),
+    // NotMember (20006) or NoPermission (20003).
+    Role Authorize(pqxx::work& tx, CompanyId company) const;
+
+    // Companies whose data this operation may show: the one asked for (authorized), else every
+    // company the caller's role allows it in; nullopt means all (IpsAdmin).
+    std::optional<std::vector<CompanyId>> VisibleCompanies(pqxx::work& tx) const;
+
+    const auth::Operation operation;
+    const Principal& principal;
+    const Params params;
+    const config::Config& config;
+    const TimePoint now;
+    Effects effects;
+};
+
+using OperationFn = boost::json::object (*)(OperationContext&, pqxx::work&);
+
+struct OperationSpec {
+    auth::Operation operation;
+    OperationFn run;
+    // Fields of jobd's own that the IPS SOAP return element does not have (executeJob's
+    // runHandle): left out of SOAP answers so strict stub-generated clients accept them.
+    std::vector<std::string> json_only_fields;
+};
+
+// The table; nullptr for a name that is not an operation.
+const OperationSpec* FindOperation(std::string_view name);
+
+class Service {
+public:
+    Service(store::Pool& db, engine::Engine& engine, std::shared_ptr<const config::Config> config);
+
+    // Throws jobd::Error for every fault; the router encodes it.
+    boost::asio::awaitable<boost::json::object> Handle(Call call);
+
+    void Reload(std::shared_ptr<const config::Config> config);
+
+private:
+    std::shared_ptr<const config::Config> Config() const;
+    // Store pool thread.
+    Principal Authenticate(pqxx::work& tx, const Call& call);
+    bool PasswordMatches(const store::UserRecord& user,
+                         const std::string& password,
+                         std::chrono::steady_clock::time_point now);
+
+    store::Pool& db_;
+    engine::Engine& engine_;
+    mutable std::mutex config_mutex_;
+    std::shared_ptr<const config::Config> config_;  // guarded by config_mutex_
+    // Thread-safe; shared by the pool threads that authenticate.
+    auth::CredentialCache credential_cache_;
+    auth::LoginThrottle login_throttle_;
+};
+
+}  // namespace jobd::api
