@@ -1,0 +1,435 @@
+#include "jobd/engine/engine.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "jobd/engine/fire_decision.hpp"
+#include "jobd/engine/run_output.hpp"
+#include "jobd/log/logger.hpp"
+#include "jobd/model/error.hpp"
+#include "jobd/schedule/schedule.hpp"
+#include "jobd/store/fires.hpp"
+#include "jobd/store/nodes.hpp"
+#include "jobd/store/pool.hpp"
+
+namespace jobd::engine {
+namespace {
+
+namespace asio = boost::asio;
+using asio::use_awaitable;
+
+// Output is written to the database in batches this often while a run goes on, so
+// getJobLogDetails and progress stay fresh without a write per line.
+constexpr auto kFlushInterval = std::chrono::milliseconds(250);
+// Backoff while the database is unreachable at a run's end (contract §9: nothing is lost).
+constexpr auto kRetryFirst = std::chrono::milliseconds(200);
+constexpr auto kRetryMax = std::chrono::seconds(5);
+// Due jobs claimed per transaction; a full batch is followed at once by the next.
+constexpr int kFireBatch = 500;
+// The scheduler looks again at least this often, so a change made by another node without a
+// wake-up is picked up (LISTEN/NOTIFY wakes it sooner).
+constexpr auto kMaxSchedulerSleep = std::chrono::seconds(60);
+
+struct FiredBatch {
+    std::vector<RunId> runs;
+    std::size_t jobs = 0;
+    std::optional<TimePoint> next_due;
+};
+
+// Store pool thread: claims due fires, records each as a run or a Skipped entry, and moves the
+// job's next fire, all in one transaction (contract §9: a fire runs once).
+FiredBatch FireDue(pqxx::work& tx, TimePoint now, std::chrono::milliseconds grace) {
+    FiredBatch batch;
+    const auto jobs = store::LockDueJobs(tx, now, kFireBatch);
+    batch.jobs = jobs.size();
+    for (const Job& job : jobs) {
+        const FireDecision decision = DecideFire(job, now, grace);
+        if (decision.action == FireDecision::Action::Run) {
+            if (const auto run = store::InsertScheduledRun(tx, job, decision.scheduled_for)) {
+                batch.runs.push_back(*run);
+            }
+        } else {
+            store::InsertSkippedRun(tx, job, decision.scheduled_for, decision.skip_reason);
+        }
+        store::SetNextFire(tx, job.id, decision.next_fire, decision.next_state);
+    }
+    batch.next_due = store::EarliestNextFire(tx);
+    return batch;
+}
+
+TimePoint Now() {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now());
+}
+
+spdlog::logger& Log() { return log::Get(log::Subsystem::Engine); }
+
+std::string ScheduledAt(const Run& run, const std::string& zone_name) {
+    const auto* zone = schedule::FindZone(zone_name);
+    const auto at = std::chrono::time_point_cast<std::chrono::milliseconds>(run.scheduled_for);
+    return zone != nullptr ? schedule::FormatWithOffset(at, *zone) : FormatUtc(run.scheduled_for);
+}
+
+// How a finished process becomes a run's end state (contract §7).
+store::RunEnd EndOf(const exec::Outcome& outcome) {
+    switch (outcome.ending) {
+        case exec::Ending::Exited:
+            return {outcome.exit_code == 0 ? RunState::Succeeded : RunState::Failed,
+                    outcome.exit_code,
+                    outcome.exit_code == 0 ? "" : "exited with " + std::to_string(outcome.exit_code)};
+        case exec::Ending::Signaled:
+            return {RunState::Failed,
+                    128 + outcome.signal,
+                    "killed by signal " + std::to_string(outcome.signal)};
+        case exec::Ending::TimedOut: return {RunState::TimedOut, std::nullopt, "timed out"};
+        case exec::Ending::Stopped: return {RunState::Stopped, std::nullopt, "stopped"};
+        case exec::Ending::SpawnFailed: return {RunState::Failed, std::nullopt, outcome.error};
+    }
+    std::abort();  // unreachable: every ending returns above
+}
+
+}  // namespace
+
+EngineSettings SettingsFrom(const config::Config& config) {
+    EngineSettings settings;
+    settings.node = config.node.name;
+    settings.max_concurrent_runs = config.workers.max_concurrent_runs;
+    settings.misfire_grace = config.scheduler.misfire_grace;
+    settings.output_limit_bytes = config.runs.output_limit_bytes;
+    settings.launch.handlers = config.handlers;
+    settings.launch.default_timeout = config.runs.default_timeout;
+    settings.launch.stop_grace = config.runs.stop_grace;
+    return settings;
+}
+
+// One run in progress: its process, its buffered output, and the wake-up for the flush loop.
+class Engine::Supervisor {
+public:
+    Supervisor(asio::any_io_executor executor, std::size_t output_limit)
+        : output(output_limit), wake(executor) {}
+
+    RunOutput output;
+    std::vector<RunDetail> unsaved;  // taken from output, not yet committed
+    std::shared_ptr<exec::ChildProcess> child;
+    std::optional<exec::Outcome> outcome;
+    asio::steady_timer wake;
+};
+
+Engine::Engine(asio::any_io_executor io,
+               store::Pool& db,
+               const log::OutcomeLog& outcomes,
+               EngineSettings settings)
+    : strand_(asio::make_strand(io)),
+      db_(db),
+      outcomes_(outcomes),
+      settings_(std::move(settings)),
+      idle_(strand_),
+      scheduler_wake_(strand_) {}
+
+Engine::~Engine() = default;
+
+asio::awaitable<void> Engine::Start() {
+    // Runs on the caller's executor; the results are handed to the strand below.
+    const std::string node = settings_.node;
+    auto recover = [node](pqxx::work& tx) {
+        store::RegisterNode(tx, node, static_cast<int>(::getpid()), JOBD_VERSION);
+        return store::RecoverNode(tx, node);
+    };
+    const auto recovery = co_await db_.Run(std::move(recover));
+    for (const Run& run : recovery.lost) {
+        Log().warn("run lost company={} job=\"{}\" run={} reason=\"{}\"",
+                   run.company,
+                   run.job_name,
+                   run.id,
+                   run.reason);
+        outcomes_.Append({FormatUtc(run.ended_at.value_or(Now())),
+                          run.company,
+                          run.job_name,
+                          ToString(run.Handle()),
+                          std::string(ToString(run.trigger)),
+                          std::string(ToString(run.state)),
+                          run.exit_code,
+                          0,
+                          run.node});
+    }
+    for (const RunId id : recovery.queued) {
+        Enqueue(id, false);
+    }
+    asio::dispatch(strand_, [this] {
+        scheduling_ = true;
+        // The engine outlives the loop: Drain() waits for scheduling_ to clear.
+        asio::co_spawn(strand_, ScheduleLoop(), [this](std::exception_ptr error) {
+            if (error) {
+                try {
+                    std::rethrow_exception(error);
+                } catch (const std::exception& e) {
+                    Log().critical("scheduler stopped error=\"{}\"", e.what());
+                }
+            }
+            scheduling_ = false;
+            if (draining_ && Idle()) {
+                idle_.cancel();
+            }
+        });
+    });
+}
+
+void Engine::WakeScheduler() {
+    asio::dispatch(strand_, [this] { scheduler_wake_.cancel(); });
+}
+
+asio::awaitable<void> Engine::ScheduleLoop() {
+    while (!draining_) {
+        const auto grace = settings_.misfire_grace;
+        auto fire = [grace](pqxx::work& tx) { return FireDue(tx, Now(), grace); };
+        const auto batch = co_await Persist(std::move(fire));
+        for (const RunId run : batch.runs) {
+            queue_.push_back(run);
+        }
+        Pump();
+        if (batch.jobs == static_cast<std::size_t>(kFireBatch) || draining_) {
+            continue;
+        }
+        const auto until_due = batch.next_due ? *batch.next_due - Now() : kMaxSchedulerSleep;
+        scheduler_wake_.expires_after(std::clamp<std::chrono::steady_clock::duration>(
+            until_due, std::chrono::steady_clock::duration::zero(), kMaxSchedulerSleep));
+        co_await scheduler_wake_.async_wait(asio::as_tuple(use_awaitable));
+    }
+}
+
+bool Engine::Idle() const {
+    return starting_ + running_.size() == 0 && !scheduling_;
+}
+
+void Engine::Enqueue(RunId run, bool front) {
+    asio::dispatch(strand_, [this, run, front] {  // `this` outlives the strand's work (Drain)
+        if (front) {
+            queue_.push_front(run);
+        } else {
+            queue_.push_back(run);
+        }
+        Pump();
+    });
+}
+
+void Engine::Stop(RunId run) {
+    asio::dispatch(strand_, [this, run] {
+        const auto it = running_.find(run);
+        if (it != running_.end() && it->second->child) {
+            it->second->child->Stop();
+        }
+    });
+}
+
+void Engine::Reload(EngineSettings settings) {
+    asio::dispatch(strand_, [this, settings = std::move(settings)]() mutable {
+        settings_ = std::move(settings);
+        Pump();
+    });
+}
+
+asio::awaitable<EngineStats> Engine::Stats() {
+    auto read = [this]() -> asio::awaitable<EngineStats> {
+        co_return EngineStats{queue_.size(), starting_ + running_.size()};
+    };
+    co_return co_await asio::co_spawn(strand_, std::move(read), use_awaitable);
+}
+
+void Engine::Pump() {
+    while (!draining_ && !queue_.empty() &&
+           starting_ + running_.size() < static_cast<std::size_t>(settings_.max_concurrent_runs)) {
+        const RunId run = queue_.front();
+        queue_.pop_front();
+        ++starting_;
+        // The engine outlives every spawned supervision: Drain() waits for all of them.
+        asio::co_spawn(strand_, Supervise(run), [this, run](std::exception_ptr error) {
+            if (error) {
+                try {
+                    std::rethrow_exception(error);
+                } catch (const std::exception& e) {
+                    Log().error("run supervision failed run={} error=\"{}\"", run, e.what());
+                }
+            }
+            OnRunDone(run);
+        });
+    }
+}
+
+void Engine::OnRunDone(RunId run) {
+    if (running_.erase(run) == 0) {
+        --starting_;
+    }
+    if (draining_ && Idle()) {
+        idle_.cancel();
+    }
+    Pump();
+}
+
+asio::awaitable<void> Engine::Supervise(RunId id) {
+    const std::string node = settings_.node;
+    auto claim = [id, node](pqxx::work& tx) { return store::ClaimRun(tx, id, node); };
+    const auto launch = co_await Persist(std::move(claim));
+    if (!launch) {
+        co_return;  // another node took it, or it was stopped while queued
+    }
+    auto supervisor = std::make_shared<Supervisor>(strand_, settings_.output_limit_bytes);
+    --starting_;
+    running_.emplace(id, supervisor);
+    const Run& run = launch->run;
+    Log().debug("run started company={} job=\"{}\" run={} trigger={}",
+                run.company,
+                run.job_name,
+                id,
+                ToString(run.trigger));
+    try {
+        exec::Command command = BuildCommand(
+            *launch, settings_.launch, ScheduledAt(run, launch->job.time_zone));
+        // The handler runs on the strand while the child lives; the supervisor owns the child.
+        std::weak_ptr<Supervisor> weak = supervisor;
+        supervisor->child = exec::ChildProcess::Start(
+            strand_, std::move(command), [weak](exec::Stream stream, std::string_view line) {
+                if (const auto s = weak.lock()) {
+                    s->output.OnLine(stream == exec::Stream::Stderr, line, Now());
+                }
+            });
+        co_await Follow(id, supervisor);
+    } catch (const Error& e) {
+        supervisor->outcome = exec::Outcome{exec::Ending::SpawnFailed, -1, 0, e.what(), {}};
+    }
+    co_await Finish(*launch, supervisor);
+}
+
+asio::awaitable<void> Engine::Follow(RunId id, std::shared_ptr<Supervisor> supervisor) {
+    asio::co_spawn(strand_,
+                   supervisor->child->Wait(),
+                   [supervisor](std::exception_ptr error, exec::Outcome outcome) {
+                       if (error) {
+                           outcome = {exec::Ending::SpawnFailed, -1, 0, "lost track of the process", {}};
+                       }
+                       supervisor->outcome = std::move(outcome);
+                       supervisor->wake.cancel();
+                   });
+    while (!supervisor->outcome) {
+        supervisor->wake.expires_after(kFlushInterval);
+        co_await supervisor->wake.async_wait(asio::as_tuple(use_awaitable));
+        if (!supervisor->outcome && supervisor->output.HasPending()) {
+            co_await Flush(id, supervisor);
+        }
+    }
+}
+
+asio::awaitable<void> Engine::Flush(RunId id, std::shared_ptr<Supervisor> supervisor) {
+    auto details = supervisor->output.TakeDetails();
+    supervisor->unsaved.insert(supervisor->unsaved.end(),
+                               std::make_move_iterator(details.begin()),
+                               std::make_move_iterator(details.end()));
+    const auto progress = supervisor->output.TakeProgress();
+    try {
+        auto write = [id, batch = supervisor->unsaved, progress](pqxx::work& tx) {
+            store::AppendDetails(tx, id, batch);
+            if (progress) {
+                store::UpdateProgress(tx, id, progress->percent, progress->message);
+            }
+        };
+        co_await db_.Run(std::move(write));
+        supervisor->unsaved.clear();
+    } catch (const Error& e) {
+        // Kept in `unsaved` and written with the run's end (contract §9: nothing is lost).
+        Log().warn("run output not saved yet run={} error=\"{}\"", id, e.what());
+    }
+}
+
+asio::awaitable<void> Engine::Finish(store::RunLaunch launch, std::shared_ptr<Supervisor> supervisor) {
+    const RunId id = launch.run.id;
+    const store::RunEnd end = EndOf(*supervisor->outcome);
+    // A run that did not end by its own exit says why in its log (a Stopped run was asked to).
+    const auto ending = supervisor->outcome->ending;
+    if (ending != exec::Ending::Exited && ending != exec::Ending::Stopped) {
+        supervisor->output.AddOwnDetail("FatalError", end.reason, Now());
+    }
+    auto details = supervisor->output.TakeDetails();
+    supervisor->unsaved.insert(supervisor->unsaved.end(),
+                               std::make_move_iterator(details.begin()),
+                               std::make_move_iterator(details.end()));
+    const auto progress = supervisor->output.TakeProgress();
+    auto finish = [id, details = std::move(supervisor->unsaved), progress, end](pqxx::work& tx) {
+        store::AppendDetails(tx, id, details);
+        if (progress) {
+            store::UpdateProgress(tx, id, progress->percent, progress->message);
+        }
+        return store::FinishRun(tx, id, end);
+    };
+    const Run finished = co_await Persist(std::move(finish));
+    const auto duration = finished.ended_at && finished.started_at
+                              ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    *finished.ended_at - *finished.started_at)
+                              : std::chrono::milliseconds(0);
+    if (!outcomes_.Append({FormatUtc(finished.ended_at.value_or(Now())),
+                           finished.company,
+                           finished.job_name,
+                           ToString(finished.Handle()),
+                           std::string(ToString(finished.trigger)),
+                           std::string(ToString(finished.state)),
+                           finished.exit_code,
+                           duration.count(),
+                           settings_.node})) {
+        Log().error("outcome log not written company={} run={}", finished.company, id);
+    }
+    Log().info("run finished company={} job=\"{}\" run={} trigger={} state={} exit_code={} "
+               "duration_ms={}",
+               finished.company,
+               finished.job_name,
+               id,
+               ToString(finished.trigger),
+               ToString(finished.state),
+               finished.exit_code ? std::to_string(*finished.exit_code) : "none",
+               duration.count());
+}
+
+template <typename Fn>
+auto Engine::Persist(Fn fn) -> asio::awaitable<std::invoke_result_t<Fn&, pqxx::work&>> {
+    auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(kRetryFirst);
+    asio::steady_timer retry(strand_);
+    while (true) {
+        try {
+            co_return co_await db_.Run(fn);
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Unavailable) {
+                throw;
+            }
+            Log().warn("database unavailable, retrying in_ms={} error=\"{}\"", backoff.count(), e.what());
+        }
+        retry.expires_after(backoff);
+        co_await retry.async_wait(use_awaitable);
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, kRetryMax);
+    }
+}
+
+asio::awaitable<void> Engine::Drain() {
+    auto drain = [this]() -> asio::awaitable<void> {
+            draining_ = true;
+            scheduler_wake_.cancel();
+            Log().info("draining queued={} running={}", queue_.size(), starting_ + running_.size());
+            if (starting_ + running_.size() > 0) {
+                idle_.expires_after(settings_.launch.stop_grace);
+                co_await idle_.async_wait(asio::as_tuple(use_awaitable));
+            }
+            for (auto& [id, supervisor] : running_) {
+                if (supervisor->child) {
+                    Log().info("stopping run at shutdown run={}", id);
+                    supervisor->child->Stop();
+                }
+            }
+            while (!Idle()) {
+                idle_.expires_at(asio::steady_timer::time_point::max());
+                co_await idle_.async_wait(asio::as_tuple(use_awaitable));
+            }
+    };
+    co_await asio::co_spawn(strand_, std::move(drain), use_awaitable);
+}
+
+}  // namespace jobd::engine

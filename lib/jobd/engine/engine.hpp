@@ -1,0 +1,111 @@
+#pragma once
+// The Asio core that runs runs (contract §7, §9): a run queue in front of a worker pool of
+// workers.max_concurrent_runs, each run a supervised child process.
+//
+// Threads: every member runs on `strand_` (an io_context strand); the public methods may be
+// called from any thread and post there. Database work goes to store::Pool and resumes on the
+// strand; child processes are waited for asynchronously: nothing here blocks the io thread.
+// Ownership: the daemon owns the Engine and keeps it alive until Drain() has completed.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "jobd/engine/launch.hpp"
+#include "jobd/log/outcome_log.hpp"
+#include "jobd/model/job.hpp"
+
+namespace jobd::store {
+class Pool;
+}
+
+namespace jobd::engine {
+
+struct EngineSettings {
+    std::string node;
+    int max_concurrent_runs = 1;
+    std::chrono::milliseconds misfire_grace = std::chrono::seconds(60);
+    std::size_t output_limit_bytes = 1024 * 1024;
+    LaunchSettings launch;
+};
+
+EngineSettings SettingsFrom(const config::Config& config);
+
+// Counters for /metrics and /healthz; read on the strand.
+struct EngineStats {
+    std::size_t queued = 0;
+    std::size_t running = 0;
+};
+
+class Engine {
+public:
+    Engine(boost::asio::any_io_executor io,
+           store::Pool& db,
+           const log::OutcomeLog& outcomes,
+           EngineSettings settings);
+    ~Engine();
+
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Registers the node, marks runs a previous life left Running as Lost, and queues the runs
+    // committed but never started. Call once, before Enqueue.
+    boost::asio::awaitable<void> Start();
+
+    // Queues a committed run; `front`: executeJob overtakes scheduled runs (contract §5).
+    void Enqueue(RunId run, bool front);
+
+    // A job was submitted, resumed or changed: look again for the earliest due fire.
+    void WakeScheduler();
+
+    // Asks the run's process group to stop (SIGTERM, SIGKILL after runs.stop_grace); the run
+    // ends Stopped. No effect on a run this node is not running.
+    void Stop(RunId run);
+
+    // SIGTERM (contract §9): start nothing more; running runs get runs.stop_grace to finish,
+    // then are stopped. Completes when no run is left.
+    boost::asio::awaitable<void> Drain();
+
+    // SIGHUP: new limits and handlers for runs started from now on.
+    void Reload(EngineSettings settings);
+
+    boost::asio::awaitable<EngineStats> Stats();
+
+private:
+    class Supervisor;
+
+    void Pump();
+    void OnRunDone(RunId run);
+    bool Idle() const;
+    boost::asio::awaitable<void> ScheduleLoop();
+    boost::asio::awaitable<void> Supervise(RunId run);
+    boost::asio::awaitable<void> Follow(RunId run, std::shared_ptr<Supervisor> supervisor);
+    boost::asio::awaitable<void> Flush(RunId run, std::shared_ptr<Supervisor> supervisor);
+    boost::asio::awaitable<void> Finish(store::RunLaunch launch,
+                                        std::shared_ptr<Supervisor> supervisor);
+
+    // Runs fn on the pool, retrying with backoff while the database is unavailable: a run's
+    // claim and end must not be dropped (contract §9).
+    template <typename Fn>
+    auto Persist(Fn fn) -> boost::asio::awaitable<std::invoke_result_t<Fn&, pqxx::work&>>;
+
+    // Engine strand only.
+    boost::asio::strand<boost::asio::any_io_executor> strand_;
+    store::Pool& db_;
+    const log::OutcomeLog& outcomes_;
+    EngineSettings settings_;
+    std::deque<RunId> queue_;
+    std::map<RunId, std::shared_ptr<Supervisor>> running_;
+    std::size_t starting_ = 0;  // claimed from the queue, not yet in running_
+    bool draining_ = false;
+    bool scheduling_ = false;  // ScheduleLoop is running
+    boost::asio::steady_timer idle_;  // cancelled when the last run ends (Drain waits on it)
+    boost::asio::steady_timer scheduler_wake_;  // the next due fire; cancelled to look again
+};
+
+}  // namespace jobd::engine

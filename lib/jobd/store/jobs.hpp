@@ -1,0 +1,31 @@
+#pragma once
+// Jobs (submitJob records). Blocking: functions take a store::Pool transaction.
+
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "jobd/model/job.hpp"
+
+namespace jobd::store {
+
+// Conflict when a live job of the company has the name.
+JobId InsertJob(pqxx::work& tx, const JobSpec& spec);
+
+// A job that has nothing more to fire: trigger state Complete, no next fire.
+void CompleteJob(pqxx::work& tx, JobId id);
+
+// The live (not deleted) job with this handle. `lock`: hold its row until the transaction ends,
+// so operations on one job (executeJob under Forbid, stop, delete) happen one after another.
+std::optional<Job> FindJob(pqxx::work& tx, const JobHandle& handle, bool lock = false);
+
+// Jobs with something to fire (execSchedule or execTime), optionally one company's / one job's.
+struct ScheduledJobFilter {
+    std::optional<std::vector<CompanyId>> companies;  // nullopt: all (IpsAdmin)
+    std::optional<JobHandle> job;
+    std::optional<std::string> name;
+};
+std::vector<Job> ListScheduledJobs(pqxx::work& tx, const ScheduledJobFilter& filter);
+
+}  // namespace jobd::store

@@ -1,0 +1,14 @@
+#pragma once
+// Nodes: each jobd process registers itself and heartbeats (contract §9). Blocking.
+
+#include <pqxx/pqxx>
+#include <string>
+
+namespace jobd::store {
+
+// Inserts or refreshes this node's row.
+void RegisterNode(pqxx::work& tx, const std::string& name, int pid, const std::string& version);
+
+void Heartbeat(pqxx::work& tx, const std::string& name);
+
+}  // namespace jobd::store

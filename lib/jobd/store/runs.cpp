@@ -1,0 +1,320 @@
+#include "jobd/store/runs.hpp"
+
+#include <boost/json.hpp>
+#include <map>
+
+#include "jobd/model/error.hpp"
+#include "jobd/store/pqxx_support.hpp"
+
+namespace jobd::store {
+namespace {
+
+constexpr const char* kInsertRun = R"sql(
+    INSERT INTO runs (company_id, job_id, trigger, scheduled_for, submit_user_id, attempt,
+                      first_run_id)
+    VALUES ($1, $2, $3, jobd_ts($4), $5, $6, $7)
+    RETURNING id)sql";
+
+// Columns read by ReadRun, in order; `r` runs, `j` jobs, `u` submitting users.
+constexpr const char* kRunColumns = R"sql(
+    r.id, r.company_id, r.job_id, j.name, j.job_type, j.description, j.locale, r.trigger,
+    r.state, r.reason, coalesce(r.node, ''), jobd_micros(r.scheduled_for),
+    jobd_micros(r.queued_at), jobd_micros(r.started_at), jobd_micros(r.ended_at), r.exit_code,
+    r.attempt, coalesce(u.email, ''), r.progress, r.progress_message,
+    jobd_micros(r.progress_at), r.detail_rows, r.file_success_count, r.file_error_count,
+    r.file_warning_count, r.file_duplicate_count, r.file_update_count, r.total_file_count)sql";
+
+constexpr const char* kRunJoins = R"sql(
+    FROM runs r JOIN jobs j ON j.id = r.job_id LEFT JOIN users u ON u.id = r.submit_user_id)sql";
+
+std::string SelectRuns(const std::string& where) {
+    return std::string("SELECT ") + kRunColumns + kRunJoins + " WHERE " + where;
+}
+
+constexpr const char* kClaimRun = R"sql(
+    UPDATE runs SET state = 'Running', node = $2, started_at = now()
+    WHERE id = $1 AND state = 'Queued'
+    RETURNING id)sql";
+
+constexpr const char* kJobSpecOfRun = R"sql(
+    SELECT j.payload::text, j.timeout_seconds, j.time_zone, j.max_retries,
+           j.retry_backoff_seconds, j.overlap
+    FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = $1)sql";
+
+// Details arrive as one JSON array: one round trip for a batch of any size.
+constexpr const char* kInsertDetails = R"sql(
+    WITH batch AS (
+        INSERT INTO run_details (run_id, created_at, log_type, message, asset_name, asset_type,
+                                 asset_handle)
+        SELECT $1, jobd_ts(d.created_at), d.log_type, d.message, d.asset_name, d.asset_type,
+               d.asset_handle
+        FROM jsonb_to_recordset($2::jsonb) AS d(created_at bigint, log_type text, message text,
+                                               asset_name text, asset_type text,
+                                               asset_handle text)
+        RETURNING 1)
+    UPDATE runs SET detail_rows = detail_rows + (SELECT count(*) FROM batch) WHERE id = $1)sql";
+
+constexpr const char* kUpdateProgress = R"sql(
+    UPDATE runs SET progress = $2, progress_message = $3, progress_at = now() WHERE id = $1)sql";
+
+constexpr const char* kFinishRun = R"sql(
+    UPDATE runs SET state = $2, exit_code = $3, reason = $4, ended_at = now(),
+                    started_at = coalesce(started_at, now())
+    WHERE id = $1)sql";
+
+constexpr const char* kMarkLost = R"sql(
+    UPDATE runs SET state = 'Lost', ended_at = now(),
+                    reason = 'node ' || node || ' restarted while the run was going'
+    WHERE node = $1 AND state = 'Running'
+    RETURNING id)sql";
+
+constexpr const char* kQueuedRuns = R"sql(
+    SELECT id FROM runs WHERE state = 'Queued' ORDER BY id)sql";
+
+Run ReadRun(const pqxx::row& row) {
+    Run run;
+    run.id = row[0].as<RunId>();
+    run.company = row[1].as<CompanyId>();
+    run.job_id = row[2].as<JobId>();
+    run.job_name = row[3].as<std::string>();
+    run.job_type = row[4].as<std::string>();
+    run.description = row[5].as<std::string>();
+    run.locale = row[6].as<std::string>();
+    run.trigger = Parse<Trigger>(row[7].as<std::string>()).value_or(Trigger::Execute);
+    run.state = Parse<RunState>(row[8].as<std::string>()).value_or(RunState::Lost);
+    run.reason = row[9].as<std::string>();
+    run.node = row[10].as<std::string>();
+    run.scheduled_for = FromMicros(row[11].as<std::int64_t>());
+    run.queued_at = FromMicros(row[12].as<std::int64_t>());
+    run.started_at = NullableTime(row[13]);
+    run.ended_at = NullableTime(row[14]);
+    run.exit_code = Nullable<int>(row[15]);
+    run.attempt = row[16].as<int>();
+    run.submit_user_email = row[17].as<std::string>();
+    run.progress = row[18].as<int>();
+    run.progress_message = row[19].as<std::string>();
+    run.progress_at = NullableTime(row[20]);
+    run.detail_rows = row[21].as<int>();
+    run.file_success_count = row[22].as<int>();
+    run.file_error_count = row[23].as<int>();
+    run.file_warning_count = row[24].as<int>();
+    run.file_duplicate_count = row[25].as<int>();
+    run.file_update_count = row[26].as<int>();
+    run.total_file_count = row[27].as<int>();
+    return run;
+}
+
+std::vector<Run> ReadRuns(const pqxx::result& rows) {
+    std::vector<Run> runs;
+    runs.reserve(rows.size());
+    for (const auto& row : rows) {
+        runs.push_back(ReadRun(row));
+    }
+    return runs;
+}
+
+Run SelectRun(pqxx::work& tx, RunId id) {
+    return ReadRun(tx.exec_params1(SelectRuns("r.id = $1"), id));
+}
+
+std::optional<std::string> CompanyList(const std::optional<std::vector<CompanyId>>& companies) {
+    if (!companies) {
+        return std::nullopt;
+    }
+    std::string list;
+    for (const CompanyId id : *companies) {
+        list += (list.empty() ? "" : ",") + std::to_string(id);
+    }
+    return list;
+}
+
+constexpr const char* kCompanyFilter =
+    "($1::text IS NULL OR r.company_id = ANY (string_to_array($1, ',')::bigint[]))";
+
+// The IPS Job Log Sort Fields (ips-jobs-api §5) as SQL; anything else is refused upstream.
+const std::map<std::string, std::string>& SortColumns() {
+    static const std::map<std::string, std::string> columns{
+        {"JobName", "j.name"},
+        {"LogType", "r.state"},
+        {"StartDate", "coalesce(r.started_at, r.queued_at)"},
+        {"CompanyName", "(SELECT c.name FROM companies c WHERE c.id = r.company_id)"},
+        {"UserId", "r.submit_user_id"},
+        {"Email", "u.email"},
+        {"FileErrorCount", "r.file_error_count"},
+        {"FileWarningCount", "r.file_warning_count"},
+        {"FileSuccessCount", "r.file_success_count"},
+    };
+    return columns;
+}
+
+}  // namespace
+
+RunId InsertRun(pqxx::work& tx, const NewRun& run) {
+    return tx
+        .exec_params1(kInsertRun,
+                      run.company,
+                      run.job,
+                      std::string(ToString(run.trigger)),
+                      ToMicros(run.scheduled_for),
+                      run.submit_user,
+                      run.attempt,
+                      run.first_run)[0]
+        .as<RunId>();
+}
+
+std::optional<RunLaunch> ClaimRun(pqxx::work& tx, RunId id, const std::string& node) {
+    if (tx.exec_params(kClaimRun, id, node).empty()) {
+        return std::nullopt;
+    }
+    RunLaunch launch{SelectRun(tx, id), {}};
+    const auto spec = tx.exec_params1(kJobSpecOfRun, id);
+    launch.job.company = launch.run.company;
+    launch.job.name = launch.run.job_name;
+    launch.job.job_type = launch.run.job_type;
+    launch.job.payload_json = spec[0].as<std::string>();
+    launch.job.timeout_seconds = Nullable<int>(spec[1]);
+    launch.job.time_zone = spec[2].as<std::string>();
+    launch.job.max_retries = spec[3].as<int>();
+    launch.job.retry_backoff_seconds = spec[4].as<int>();
+    launch.job.overlap = Parse<Overlap>(spec[5].as<std::string>()).value_or(Overlap::Forbid);
+    return launch;
+}
+
+void AppendDetails(pqxx::work& tx, RunId id, const std::vector<RunDetail>& details) {
+    if (details.empty()) {
+        return;
+    }
+    boost::json::array batch;
+    batch.reserve(details.size());
+    const auto optional_text = [](const std::string& s) -> boost::json::value {
+        return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
+    };
+    for (const auto& detail : details) {
+        batch.push_back(boost::json::object{
+            {"created_at", ToMicros(detail.created_at)},
+            {"log_type", detail.log_type},
+            {"message", detail.message},
+            {"asset_name", optional_text(detail.asset_name)},
+            {"asset_type", optional_text(detail.asset_type)},
+            {"asset_handle", optional_text(detail.asset_handle)},
+        });
+    }
+    tx.exec_params0(kInsertDetails, id, boost::json::serialize(batch));
+}
+
+void UpdateProgress(pqxx::work& tx, RunId id, int progress, const std::string& message) {
+    tx.exec_params0(kUpdateProgress, id, progress, message);
+}
+
+Run FinishRun(pqxx::work& tx, RunId id, const RunEnd& end) {
+    tx.exec_params0(kFinishRun, id, std::string(ToString(end.state)), end.exit_code, end.reason);
+    return SelectRun(tx, id);
+}
+
+Recovery RecoverNode(pqxx::work& tx, const std::string& node) {
+    Recovery recovery;
+    for (const auto& row : tx.exec_params(kMarkLost, node)) {
+        recovery.lost.push_back(SelectRun(tx, row[0].as<RunId>()));
+    }
+    for (const auto& row : tx.exec(kQueuedRuns)) {
+        recovery.queued.push_back(row[0].as<RunId>());
+    }
+    return recovery;
+}
+
+std::optional<Run> FindRun(pqxx::work& tx, const RunHandle& handle) {
+    const auto rows = tx.exec_params(
+        SelectRuns("r.id = $1 AND r.company_id = $2 AND j.name = $3"),
+        handle.run,
+        handle.company,
+        handle.job_name);
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    return ReadRun(rows[0]);
+}
+
+std::optional<Run> LatestRun(pqxx::work& tx, const JobHandle& handle) {
+    // The live job of that name first, else the most recently deleted one: history stays readable.
+    const auto rows = tx.exec_params(
+        SelectRuns("r.company_id = $1 AND j.name = $2 "
+                   "ORDER BY j.deleted_at IS NOT NULL, j.id DESC, r.id DESC LIMIT 1"),
+        handle.company,
+        handle.name);
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    return ReadRun(rows[0]);
+}
+
+std::vector<Run> ActiveRuns(pqxx::work& tx, const ActiveRunFilter& filter) {
+    return ReadRuns(tx.exec_params(
+        SelectRuns(std::string("r.state IN ('Queued', 'Running') AND ") + kCompanyFilter +
+                   " AND ($2::bigint IS NULL OR (r.company_id = $2 AND j.name = $3)) "
+                   "ORDER BY r.id LIMIT 10000"),
+        CompanyList(filter.companies),
+        filter.job ? std::optional<CompanyId>(filter.job->company) : std::nullopt,
+        filter.job ? std::optional<std::string>(filter.job->name) : std::nullopt));
+}
+
+std::vector<Run> JobLogs(pqxx::work& tx, const JobLogFilter& filter) {
+    const auto column = SortColumns().find(filter.sort_column);
+    if (column == SortColumns().end()) {
+        throw Error(ErrorKind::InvalidParameter,
+                    "sortBy: \"" + filter.sort_column + "\" is not a job log sort field",
+                    "sortBy");
+    }
+    const std::string direction = filter.ascending ? " ASC" : " DESC";
+    return ReadRuns(tx.exec_params(
+        SelectRuns(std::string(kCompanyFilter) +
+                   " AND ($2::bigint IS NULL OR r.submit_user_id = $2)"
+                   " AND ($3::bigint IS NULL OR coalesce(r.started_at, r.queued_at) >= jobd_ts($3))"
+                   " AND ($4::bigint IS NULL OR coalesce(r.started_at, r.queued_at) <= jobd_ts($4))"
+                   " ORDER BY " + column->second + direction + ", r.id" + direction + " LIMIT $5"),
+        CompanyList(filter.companies),
+        filter.submit_user,
+        Micros(filter.start),
+        Micros(filter.end),
+        filter.limit));
+}
+
+DetailPage RunDetails(pqxx::work& tx, RunId id, const DetailFilter& filter) {
+    std::string types;
+    for (const auto& type : filter.log_types) {
+        types += (types.empty() ? "" : "\x1f") + type;
+    }
+    const std::optional<std::string> type_list =
+        filter.log_types.empty() ? std::nullopt : std::optional<std::string>(types);
+    // Unit separator (0x1f) cannot occur in a log type, so it splits the list safely.
+    constexpr const char* kTypeFilter =
+        "run_id = $1 AND ($2::text IS NULL OR log_type = ANY (string_to_array($2, chr(31))))";
+    DetailPage page;
+    page.total_rows =
+        tx.exec_params1(std::string("SELECT count(*) FROM run_details WHERE ") + kTypeFilter,
+                        id,
+                        type_list)[0]
+            .as<int>();
+    const std::string direction = filter.ascending ? " ASC" : " DESC";
+    const std::string order =
+        filter.sort_by_log_type ? "log_type" + direction + ", id" + direction : "id" + direction;
+    const auto rows = tx.exec_params(
+        std::string("SELECT jobd_micros(created_at), log_type, message, coalesce(asset_name, ''), "
+                    "coalesce(asset_type, ''), coalesce(asset_handle, '') FROM run_details "
+                    "WHERE ") +
+            kTypeFilter + " ORDER BY " + order + " LIMIT $3 OFFSET $4",
+        id,
+        type_list,
+        filter.per_page,
+        static_cast<std::int64_t>(filter.page - 1) * filter.per_page);
+    for (const auto& row : rows) {
+        page.details.push_back({FromMicros(row[0].as<std::int64_t>()),
+                                row[1].as<std::string>(),
+                                row[2].as<std::string>(),
+                                row[3].as<std::string>(),
+                                row[4].as<std::string>(),
+                                row[5].as<std::string>()});
+    }
+    return page;
+}
+
+}  // namespace jobd::store

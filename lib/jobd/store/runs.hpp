@@ -1,0 +1,91 @@
+#pragma once
+// Runs (job logs) and their details. Blocking: functions take a store::Pool transaction.
+
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "jobd/model/job.hpp"
+
+namespace jobd::store {
+
+struct NewRun {
+    JobId job = 0;
+    CompanyId company = 0;
+    Trigger trigger = Trigger::Execute;
+    TimePoint scheduled_for;  // the fire's nominal time; for executeJob the time it was asked
+    std::optional<UserId> submit_user;
+    int attempt = 0;
+    std::optional<RunId> first_run;  // a retry's original run
+};
+
+// Inserts the run as Queued and returns its id.
+RunId InsertRun(pqxx::work& tx, const NewRun& run);
+
+// What a node needs to start a run it claimed.
+struct RunLaunch {
+    Run run;
+    JobSpec job;
+};
+
+// Queued -> Running on `node`; nullopt when the run is no longer Queued (another node took it,
+// or it was stopped). The state check in the UPDATE makes a claim happen once.
+std::optional<RunLaunch> ClaimRun(pqxx::work& tx, RunId id, const std::string& node);
+
+void AppendDetails(pqxx::work& tx, RunId id, const std::vector<RunDetail>& details);
+
+void UpdateProgress(pqxx::work& tx, RunId id, int progress, const std::string& message);
+
+struct RunEnd {
+    RunState state = RunState::Succeeded;
+    std::optional<int> exit_code;
+    std::string reason;
+};
+
+// Running -> finished. Returns the run as stored.
+Run FinishRun(pqxx::work& tx, RunId id, const RunEnd& end);
+
+// Start-up of `node`: its runs left Running by a previous life become Lost; returns the ids of
+// runs still Queued (committed but never started), oldest first, for the node to run.
+struct Recovery {
+    std::vector<Run> lost;
+    std::vector<RunId> queued;
+};
+Recovery RecoverNode(pqxx::work& tx, const std::string& node);
+
+std::optional<Run> FindRun(pqxx::work& tx, const RunHandle& handle);
+
+std::optional<Run> LatestRun(pqxx::work& tx, const JobHandle& handle);
+
+struct ActiveRunFilter {
+    std::optional<std::vector<CompanyId>> companies;  // nullopt: all (IpsAdmin)
+    std::optional<JobHandle> job;
+};
+std::vector<Run> ActiveRuns(pqxx::work& tx, const ActiveRunFilter& filter);
+
+struct JobLogFilter {
+    std::optional<std::vector<CompanyId>> companies;  // nullopt: all (IpsAdmin)
+    std::optional<UserId> submit_user;
+    std::string sort_column = "StartDate";  // an IPS Job Log Sort Field
+    bool ascending = false;
+    std::optional<TimePoint> start;  // on the run's start (queued time for runs not started)
+    std::optional<TimePoint> end;
+    int limit = 100;
+};
+std::vector<Run> JobLogs(pqxx::work& tx, const JobLogFilter& filter);
+
+struct DetailFilter {
+    std::vector<std::string> log_types;  // empty: all
+    bool sort_by_log_type = false;
+    bool ascending = true;
+    int per_page = 1000;
+    int page = 1;
+};
+struct DetailPage {
+    int total_rows = 0;
+    std::vector<RunDetail> details;
+};
+DetailPage RunDetails(pqxx::work& tx, RunId id, const DetailFilter& filter);
+
+}  // namespace jobd::store

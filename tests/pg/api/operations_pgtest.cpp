@@ -1,0 +1,151 @@
+// The operations against a real PostgreSQL: what concurrency and the store guarantee (issue #3).
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+#include "jobd/api/operations.hpp"
+#include "jobd/model/error.hpp"
+#include "jobd/store/accounts.hpp"
+#include "jobd/store/jobs.hpp"
+#include "jobd/store/runs.hpp"
+#include "support/test_database.hpp"
+
+namespace jobd::api {
+namespace {
+
+using jobd::test::TestDatabase;
+
+const TimePoint kNow{std::chrono::seconds(1'800'000'000)};
+
+class OperationsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        pqxx::connection connection{db_.url()};
+        pqxx::work tx{connection};
+        store::AddCompany(tx, "Demo", 47);
+        for (const auto overlap : {Overlap::Forbid, Overlap::Allow}) {
+            JobSpec spec;
+            spec.company = 47;
+            spec.name = std::string(ToString(overlap));
+            spec.job_type = "commandJob";
+            spec.payload_json = R"({"argv":["/bin/true"]})";
+            spec.time_zone = "UTC";
+            spec.overlap = overlap;
+            store::InsertJob(tx, spec);
+        }
+        tx.commit();
+    }
+
+    // executeJob as IpsAdmin in its own transaction. With `hold`: signals `executed` once the
+    // operation ran (the job row locked, the run inserted) and commits only when `commit` is set.
+    boost::json::object Execute(const std::string& job,
+                                std::promise<void>* executed = nullptr,
+                                std::shared_future<void> commit = {}) {
+        pqxx::connection connection{db_.url()};
+        pqxx::work tx{connection};
+        const boost::json::object params{{"companyHandle", "47"}, {"jobHandle", "47|" + job + "|"}};
+        OperationContext ctx{auth::Operation::executeJob, admin_, Params(params), config_, kNow, {}};
+        auto result = ExecuteJob(ctx, tx);
+        if (executed != nullptr) {
+            executed->set_value();
+            commit.wait();
+        }
+        tx.commit();
+        return result;
+    }
+
+    // True once some session waits for a row lock (the second executeJob on the job row).
+    bool SomeoneWaitsForALock() {
+        pqxx::connection connection{db_.url()};
+        pqxx::work tx{connection};
+        return tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")[0]
+                   .as<int>() > 0;
+    }
+
+    TestDatabase db_;
+    Principal admin_{std::nullopt, "root", true, {}};
+    config::Config config_;
+};
+
+// Two clients executing one Forbid job at once: the job row lock serializes them, so exactly
+// one run is queued and the other caller gets "already running".
+TEST_F(OperationsTest, ConcurrentExecuteUnderForbidRunsOnce) {
+    std::promise<void> executed;
+    std::promise<void> release;
+    const std::shared_future<void> commit = release.get_future().share();
+    auto first = std::async(std::launch::async, [&] { return Execute("Forbid", &executed, commit); });
+    executed.get_future().wait();
+    auto second = std::async(std::launch::async, [&]() -> std::optional<ErrorKind> {
+        try {
+            Execute("Forbid");
+            return std::nullopt;
+        } catch (const Error& e) {
+            return e.kind();
+        }
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!SomeoneWaitsForALock() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+    }
+    release.set_value();
+    EXPECT_TRUE(first.get().contains("runHandle"));
+    EXPECT_EQ(second.get(), ErrorKind::Conflict);
+}
+
+TEST_F(OperationsTest, AllowLetsEveryExecuteQueueARun) {
+    const auto a = Execute("Allow");
+    const auto b = Execute("Allow");
+    EXPECT_NE(a.at("runHandle"), b.at("runHandle"));
+}
+
+TEST_F(OperationsTest, ARunIsClaimedOnce) {
+    const auto handle = ParseRunHandle(Execute("Allow").at("runHandle").as_string());
+    ASSERT_TRUE(handle);
+    pqxx::connection connection{db_.url()};
+    pqxx::work tx{connection};
+    EXPECT_TRUE(store::ClaimRun(tx, handle->run, "node-a"));
+    EXPECT_FALSE(store::ClaimRun(tx, handle->run, "node-b"));
+}
+
+TEST_F(OperationsTest, RestartMarksRunningRunsLostAndReturnsQueuedOnes) {
+    const auto running = ParseRunHandle(Execute("Allow").at("runHandle").as_string());
+    const auto queued = ParseRunHandle(Execute("Allow").at("runHandle").as_string());
+    pqxx::connection connection{db_.url()};
+    pqxx::work tx{connection};
+    ASSERT_TRUE(store::ClaimRun(tx, running->run, "node-a"));
+    const auto recovery = store::RecoverNode(tx, "node-a");
+    ASSERT_EQ(recovery.lost.size(), 1u);
+    EXPECT_EQ(recovery.lost[0].id, running->run);
+    EXPECT_EQ(recovery.lost[0].state, RunState::Lost);
+    EXPECT_EQ(recovery.queued, std::vector<RunId>{queued->run});
+}
+
+TEST_F(OperationsTest, DetailsPageAndFilterByLogType) {
+    const auto run = ParseRunHandle(Execute("Allow").at("runHandle").as_string());
+    pqxx::connection connection{db_.url()};
+    pqxx::work tx{connection};
+    std::vector<RunDetail> details;
+    for (int i = 0; i < 5; ++i) {
+        details.push_back({kNow, i % 2 == 0 ? "Output" : "FileBegin", std::to_string(i), {}, {}, {}});
+    }
+    store::AppendDetails(tx, run->run, details);
+    const auto page = store::RunDetails(tx, run->run, {{"Output"}, false, true, 2, 2});
+    EXPECT_EQ(page.total_rows, 3);
+    ASSERT_EQ(page.details.size(), 1u);
+    EXPECT_EQ(page.details[0].message, "4");
+    const auto finished = store::FinishRun(tx, run->run, {RunState::Succeeded, 0, ""});
+    EXPECT_EQ(finished.detail_rows, 5);
+}
+
+TEST_F(OperationsTest, JobLogsRefuseAnUnknownSortField) {
+    pqxx::connection connection{db_.url()};
+    pqxx::work tx{connection};
+    store::JobLogFilter filter;
+    filter.sort_column = "id; DROP TABLE runs";
+    EXPECT_THROW(store::JobLogs(tx, filter), Error);
+}
+
+}  // namespace
+}  // namespace jobd::api
