@@ -1,6 +1,6 @@
 #include "jobd/log/logger.hpp"
 
-#include <spdlog/sinks/stderr_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <array>

@@ -1,0 +1,31 @@
+#pragma once
+// The jobd subcommands (contract §3). Each returns the process exit code: 0 ok, 1 runtime
+// failure, 2 bad usage or bad config.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace jobd::daemon {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+int RunDaemon(const std::filesystem::path& config_path);
+int Migrate(const std::filesystem::path& config_path);
+int CheckConfig(const std::filesystem::path& config_path);
+
+int AddCompany(const std::filesystem::path& config_path,
+               const std::string& name,
+               std::optional<std::int64_t> handle);
+int AddUser(const std::filesystem::path& config_path,
+            const std::string& email,
+            const std::string& company,
+            const std::string& role,
+            bool password_stdin);
+int AddToken(const std::filesystem::path& config_path,
+             const std::string& email,
+             const std::string& name);
+
+}  // namespace jobd::daemon

@@ -1,0 +1,191 @@
+// `jobd`: wires config, store, engine and API onto one io_context and runs until SIGTERM
+// (contract §1, §9). Signals, sd_notify and the watchdog live here; behaviour lives in lib/.
+
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+#include <iostream>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "jobd/api/http_server.hpp"
+#include "jobd/api/router.hpp"
+#include "jobd/api/service.hpp"
+#include "jobd/engine/engine.hpp"
+#include "jobd/log/logger.hpp"
+#include "jobd/log/outcome_log.hpp"
+#include "jobd/model/error.hpp"
+#include "jobd/store/pool.hpp"
+#include "setup.hpp"
+
+namespace jobd::daemon {
+namespace {
+
+namespace asio = boost::asio;
+
+spdlog::logger& Log() { return log::Get(log::Subsystem::Main); }
+
+void Notify(const std::string& state) {
+    sd_notify(0, state.c_str());
+}
+
+std::string Join(const std::vector<std::string>& items) {
+    std::string text;
+    for (const auto& item : items) {
+        text += (text.empty() ? "" : " ") + item;
+    }
+    return text;
+}
+
+// Everything the running daemon owns, in construction order; destroyed after io.run() returns.
+class Daemon {
+public:
+    Daemon(asio::io_context& io,
+           std::filesystem::path config_path,
+           std::shared_ptr<const config::Config> config,
+           const std::string& url)
+        : io_(io),
+          config_path_(std::move(config_path)),
+          config_(std::move(config)),
+          pool_(url, config_->database.pool_size),
+          outcomes_(config_->log.dir),
+          engine_(io.get_executor(), pool_, outcomes_, engine::SettingsFrom(*config_)),
+          service_(pool_, engine_, config_),
+          router_(service_, [this]() { return Healthy(); }),
+          server_(io, config_->api, [this](api::HttpRequest request) {
+              return router_.Route(std::move(request));
+          }),
+          signals_(io, SIGTERM, SIGINT, SIGHUP),
+          watchdog_(io) {}
+
+    asio::awaitable<void> Start() {
+        co_await engine_.Start();
+        server_.Start();
+        const std::string endpoints = Join(server_.Endpoints());
+        Log().info("jobd started version={} node={} listen=\"{}\"",
+                   JOBD_VERSION,
+                   config_->node.name,
+                   endpoints);
+        Notify("READY=1\nSTATUS=listening on " + endpoints);
+        WaitForSignal();
+        StartWatchdog();
+    }
+
+private:
+    asio::awaitable<bool> Healthy() {
+        co_await pool_.Run([](pqxx::work& tx) { tx.exec("SELECT 1"); });
+        co_return !stopping_;
+    }
+
+    void WaitForSignal() {
+        signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+            if (ec) {
+                return;
+            }
+            if (signal == SIGHUP) {
+                Reload();
+                WaitForSignal();
+                return;
+            }
+            Shutdown(signal);
+        });
+    }
+
+    // SIGHUP: validate in full, then swap; a bad file keeps the running config.
+    void Reload() {
+        const auto next = LoadConfig(config_path_);
+        if (!next) {
+            Log().error("reload refused, keeping the running config file={}", config_path_.string());
+            return;
+        }
+        config_ = next;
+        log::SetLevel(config_->log.level);
+        engine_.Reload(engine::SettingsFrom(*config_));
+        service_.Reload(config_);
+        Log().info("config reloaded file={}", config_path_.string());
+    }
+
+    // SIGTERM (contract §9): stop accepting work, drain runs, then let io.run() return.
+    void Shutdown(int signal) {
+        Log().info("shutting down signal={}", signal);
+        Notify("STOPPING=1");
+        stopping_ = true;
+        signals_.cancel();
+        watchdog_.cancel();
+        server_.Stop([] {});
+        // The daemon outlives io.run(), which returns only once this drain has completed.
+        asio::co_spawn(io_, engine_.Drain(), [](std::exception_ptr error) {
+            if (error) {
+                Log().error("drain failed");
+            }
+            Log().info("jobd stopped");
+        });
+    }
+
+    // Type=notify with WatchdogSec: pings come from the io thread, so a stuck loop is restarted.
+    void StartWatchdog() {
+        std::uint64_t usec = 0;
+        if (sd_watchdog_enabled(0, &usec) <= 0 || stopping_) {
+            return;
+        }
+        watchdog_.expires_after(std::chrono::microseconds(usec / 2));
+        watchdog_.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) {
+                Notify("WATCHDOG=1");
+                StartWatchdog();
+            }
+        });
+    }
+
+    asio::io_context& io_;
+    const std::filesystem::path config_path_;
+    std::shared_ptr<const config::Config> config_;  // io thread only
+    store::Pool pool_;
+    log::OutcomeLog outcomes_;
+    engine::Engine engine_;
+    api::Service service_;
+    api::Router router_;
+    api::HttpServer server_;
+    asio::signal_set signals_;
+    asio::steady_timer watchdog_;
+    bool stopping_ = false;
+};
+
+}  // namespace
+
+int RunDaemon(const std::filesystem::path& config_path) {
+    // A child that closes its stdin early must not kill the daemon with SIGPIPE.
+    std::signal(SIGPIPE, SIG_IGN);
+    const auto config = LoadConfig(config_path);
+    if (!config) {
+        return kExitUsage;
+    }
+    log::Setup(config->log.level);
+    try {
+        const std::string url = DatabaseUrl(*config);
+        ApplyMigrations(url);
+        asio::io_context io(1);
+        Daemon daemon(io, config_path, config, url);
+        asio::co_spawn(io, daemon.Start(), [](std::exception_ptr error) {
+            if (error) {
+                std::rethrow_exception(error);  // leaves io.run(): start-up failed
+            }
+        });
+        io.run();
+        return kExitOk;
+    } catch (const config::ConfigError& e) {
+        Log().critical("{}", e.what());
+        return kExitUsage;
+    } catch (const std::exception& e) {
+        Log().critical("jobd failed: {}", e.what());
+        return kExitFailure;
+    }
+}
+
+}  // namespace jobd::daemon

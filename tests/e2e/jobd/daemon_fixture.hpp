@@ -1,0 +1,90 @@
+#pragma once
+// Runs the real build/bin/jobd for end-to-end tests (STYLE.md "Tests"): a temp directory with
+// its config, a fresh database from the test cluster, readiness and the bound port learned from
+// sd_notify (READY=1, STATUS=listening on host:port) through a NOTIFY_SOCKET the test owns.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/test_database.hpp"
+
+namespace jobd::test {
+
+struct HttpAnswer {
+    int status = 0;
+    std::string body;
+    std::map<std::string, std::string> headers;  // lower-case names
+};
+
+// Output of a jobd subcommand.
+struct CommandResult {
+    int exit_code = -1;
+    std::string out;
+};
+
+class JobdProcess {
+public:
+    // `extra_yaml` is appended to the generated config (e.g. "runs:\n  stop_grace: 1s\n").
+    explicit JobdProcess(std::string extra_yaml = {});
+    ~JobdProcess();  // SIGKILLs a daemon still running
+
+    JobdProcess(const JobdProcess&) = delete;
+    JobdProcess& operator=(const JobdProcess&) = delete;
+
+    // Starts the daemon and waits for READY=1 (deadline 30 s); throws on failure.
+    void Start();
+    // SIGTERM, then waits for the exit (deadline); returns the exit code, -1 on a signal death.
+    int Terminate(std::chrono::seconds deadline = std::chrono::seconds(30));
+    void SendSignal(int signal) const;
+
+    // `jobd <args…> --config <this config>` with `stdin_text` on stdin.
+    CommandResult Jobd(const std::vector<std::string>& args, const std::string& stdin_text = {}) const;
+
+    // Creates company `company` and a user with `role` in it (password "secret-password").
+    void AddUser(const std::string& email, std::int64_t company, const std::string& role) const;
+    void AddCompany(std::int64_t company, const std::string& name) const;
+
+    HttpAnswer Post(const std::string& target,
+                    const std::string& body,
+                    const std::map<std::string, std::string>& headers = {}) const;
+    HttpAnswer Get(const std::string& target) const;
+    // JSON API call with HTTP Basic credentials.
+    HttpAnswer Json(const std::string& operation,
+                    const std::string& body,
+                    const std::string& user,
+                    const std::string& password = "secret-password") const;
+    HttpAnswer PostUnix(const std::string& target, const std::string& body) const;
+
+    const std::filesystem::path& dir() const { return dir_; }
+    const std::string& database_url() const { return database_.url(); }
+    pid_t pid() const { return pid_; }
+    // The daemon's stderr so far (its log).
+    std::string Log() const;
+
+private:
+    std::string WaitForReady(std::chrono::seconds deadline);
+
+    TestDatabase database_;
+    std::filesystem::path dir_;
+    std::filesystem::path config_;
+    int notify_fd_ = -1;
+    pid_t pid_ = 0;
+    std::string host_;
+    std::string port_;
+};
+
+// Polls `condition` every 20 ms until it is true or `deadline` passes; returns its last value.
+bool WaitFor(const std::function<bool()>& condition,
+             std::chrono::milliseconds deadline = std::chrono::seconds(20));
+
+std::string BasicAuth(const std::string& user, const std::string& password);
+
+}  // namespace jobd::test
