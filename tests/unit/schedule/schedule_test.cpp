@@ -9,17 +9,16 @@
 #include <gtest/gtest.h>
 
 #include "jobd/model/error.hpp"
+#include "jobd/model/time.hpp"
 
 namespace jobd::schedule {
 namespace {
 
 // "2026-03-08T06:00:00Z" as an instant.
 Seconds Utc(std::string_view text) {
-    std::istringstream in{std::string(text)};
-    Seconds instant;
-    in >> date::parse("%FT%TZ", instant);
-    EXPECT_FALSE(in.fail()) << text;
-    return instant;
+    const auto parsed = ParseDateTime(text);
+    EXPECT_TRUE(parsed && parsed->Instant()) << text;
+    return std::chrono::floor<std::chrono::seconds>(parsed->Instant().value_or(TimePoint{}));
 }
 
 const date::time_zone& Zone(std::string_view name) {
