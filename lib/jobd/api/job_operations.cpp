@@ -1,9 +1,9 @@
 // submitJob and executeJob (contract §5, §7, §8).
 
+#include <boost/json.hpp>
 #include <date/tz.h>
 
-#include <boost/json.hpp>
-
+#include "jobd/api/job_lookup.hpp"
 #include "jobd/api/operations.hpp"
 #include "jobd/auth/permissions.hpp"
 #include "jobd/model/error.hpp"
@@ -45,8 +45,9 @@ std::pair<std::string, json::object> JobPayload(const Params& params) {
             continue;
         }
         if (found) {
-            Invalid(std::string(key), "give exactly one job type, not both " + found->first + " and " +
-                                          std::string(key));
+            Invalid(
+                std::string(key),
+                "give exactly one job type, not both " + found->first + " and " + std::string(key));
         }
         if (!value.is_object() && !(value.is_string() && value.as_string().empty())) {
             Invalid(std::string(key), "must be an element with the job's fields");
@@ -85,7 +86,9 @@ json::object NormalizeCommandJob(json::object payload) {
     return payload;
 }
 
-void CheckJobType(const OperationContext& ctx, Role role, const std::string& type,
+void CheckJobType(const OperationContext& ctx,
+                  Role role,
+                  const std::string& type,
                   const json::object& payload) {
     if (type == kCommandJob) {
         if (!auth::RoleMaySubmitCommandJob(role)) {
@@ -179,7 +182,8 @@ json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
     auto [type, payload] = JobPayload(params);
     CheckJobType(ctx, role, type, payload);
     spec.job_type = type;
-    spec.payload_json = json::serialize(type == kCommandJob ? NormalizeCommandJob(payload) : payload);
+    spec.payload_json =
+        json::serialize(type == kCommandJob ? NormalizeCommandJob(payload) : payload);
     ReadTiming(ctx, spec);
     ReadPolicies(params, spec);
     spec.submit_user = ctx.principal.user;
@@ -197,27 +201,16 @@ json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
 }
 
 json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx) {
-    const CompanyId company = ctx.params.RequireCompany();
-    const JobHandle handle = ctx.params.RequireJobHandle();
-    ctx.Authorize(tx, company);
-    if (handle.company != company) {
-        throw Error(ErrorKind::NotMember,
-                    "jobHandle: belongs to company " + std::to_string(handle.company) +
-                        ", not " + std::to_string(company),
-                    "jobHandle");
-    }
-    const auto job = store::FindJob(tx, handle, /*lock=*/true);
-    if (!job) {
-        throw Error(ErrorKind::NotFound, "jobHandle: no job " + ToString(handle), "jobHandle");
-    }
-    if (job->spec.overlap == Overlap::Forbid && job->active_runs > 0) {
+    const auto job = JobOfRequest(ctx, tx, /*lock=*/true);
+    if (job.spec.overlap == Overlap::Forbid && job.active_runs > 0) {
         throw Error(ErrorKind::Conflict, "jobHandle: job is already running", "jobHandle");
     }
     // executeJob never touches the job's schedule, retry count or trigger state (contract §9).
     const RunId run = store::InsertRun(
-        tx, {job->id, company, Trigger::Execute, ctx.now, ctx.principal.user, 0, std::nullopt});
+        tx,
+        {job.id, job.spec.company, Trigger::Execute, ctx.now, ctx.principal.user, 0, std::nullopt});
     ctx.effects.run_now.push_back(run);
-    return {{"runHandle", ToString(RunHandle{company, handle.name, run})}};
+    return {{"runHandle", ToString(RunHandle{job.spec.company, job.spec.name, run})}};
 }
 
 }  // namespace jobd::api

@@ -13,6 +13,12 @@ namespace jobd::api {
 boost::json::object SubmitJob(OperationContext& ctx, pqxx::work& tx);
 boost::json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx);
 
+// control_operations.cpp
+boost::json::object StopJob(OperationContext& ctx, pqxx::work& tx);
+boost::json::object PauseJob(OperationContext& ctx, pqxx::work& tx);
+boost::json::object ResumeJob(OperationContext& ctx, pqxx::work& tx);
+boost::json::object DeleteJob(OperationContext& ctx, pqxx::work& tx);
+
 // log_operations.cpp
 boost::json::object GetActiveJobs(OperationContext& ctx, pqxx::work& tx);
 boost::json::object GetScheduledJobs(OperationContext& ctx, pqxx::work& tx);

@@ -1,8 +1,7 @@
 #include "jobd/api/service.hpp"
 
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "jobd/api/operations.hpp"
 #include "jobd/auth/password.hpp"
@@ -23,6 +22,10 @@ const std::vector<OperationSpec>& Table() {
     static const std::vector<OperationSpec> table{
         {Operation::submitJob, &SubmitJob, {}},
         {Operation::executeJob, &ExecuteJob, {"runHandle"}},
+        {Operation::stopJob, &StopJob, {}},
+        {Operation::pauseJob, &PauseJob, {}},
+        {Operation::resumeJob, &ResumeJob, {}},
+        {Operation::deleteJob, &DeleteJob, {}},
         {Operation::getActiveJobs, &GetActiveJobs, {}},
         {Operation::getScheduledJobs, &GetScheduledJobs, {}},
         {Operation::getJobLogs, &GetJobLogs, {}},
@@ -144,18 +147,18 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
     }
     // The pool thread reads these members; the Service outlives every request (daemon wiring).
     auto operation = [this, spec, call = std::move(call), config = Config()](pqxx::work& tx) {
-            const TimePoint now = Now();
-            const Principal principal = Authenticate(tx, call);
-            OperationContext ctx{spec->operation, principal, Params(call.params), *config, now, {}};
-            if (spec->operation == Operation::addCompany || spec->operation == Operation::addUser) {
-                if (!principal.ips_admin) {
-                    throw Error(ErrorKind::NoPermission,
-                                std::string(auth::ToString(spec->operation)) +
-                                    ": only IpsAdmin may call it");
-                }
+        const TimePoint now = Now();
+        const Principal principal = Authenticate(tx, call);
+        OperationContext ctx{spec->operation, principal, Params(call.params), *config, now, {}};
+        if (spec->operation == Operation::addCompany || spec->operation == Operation::addUser) {
+            if (!principal.ips_admin) {
+                throw Error(
+                    ErrorKind::NoPermission,
+                    std::string(auth::ToString(spec->operation)) + ": only IpsAdmin may call it");
             }
-            boost::json::object answer = spec->run(ctx, tx);
-            return std::pair(std::move(answer), std::move(ctx.effects));
+        }
+        boost::json::object answer = spec->run(ctx, tx);
+        return std::pair(std::move(answer), std::move(ctx.effects));
     };
     auto [result, effects] = co_await db_.Run(std::move(operation));
     for (const RunId run : effects.run_now) {
@@ -186,7 +189,8 @@ Principal Service::Authenticate(pqxx::work& tx, const Call& call) {
         throw Error(ErrorKind::NoCredentials, "no credentials: give authHeader, Basic or Bearer");
     }
     const auto now = std::chrono::steady_clock::now();
-    const std::string throttle_key = auth::LoginThrottle::KeyFor(credentials.user, PeerAddress(call.peer));
+    const std::string throttle_key =
+        auth::LoginThrottle::KeyFor(credentials.user, PeerAddress(call.peer));
     if (!login_throttle_.Allowed(throttle_key, now)) {
         throw Error(ErrorKind::InvalidCredentials, "too many failed logins; try again later");
     }

@@ -26,6 +26,12 @@ constexpr const char* kJobColumns = R"sql(
 constexpr const char* kCompleteJob = R"sql(
     UPDATE jobs SET trigger_state = 'Complete', next_fire_at = NULL WHERE id = $1)sql";
 
+constexpr const char* kSetTrigger = R"sql(
+    UPDATE jobs SET trigger_state = $2, next_fire_at = jobd_ts($3) WHERE id = $1)sql";
+
+constexpr const char* kMarkDeleted = R"sql(
+    UPDATE jobs SET deleted_at = now(), next_fire_at = NULL WHERE id = $1)sql";
+
 constexpr const char* kLockJob = R"sql(
     SELECT id FROM jobs WHERE company_id = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE)sql";
 
@@ -97,6 +103,14 @@ JobId InsertJob(pqxx::work& tx, const JobSpec& spec) {
     }
 }
 
+void SetTrigger(pqxx::work& tx, JobId id, TriggerState state, std::optional<TimePoint> next_fire) {
+    tx.exec_params0(kSetTrigger, id, std::string(ToString(state)), Micros(next_fire));
+}
+
+void MarkDeleted(pqxx::work& tx, JobId id) {
+    tx.exec_params0(kMarkDeleted, id);
+}
+
 void CompleteJob(pqxx::work& tx, JobId id) {
     tx.exec_params0(kCompleteJob, id);
 }
@@ -107,8 +121,8 @@ std::optional<Job> FindJob(pqxx::work& tx, const JobHandle& handle, bool lock) {
     if (lock && tx.exec_params(kLockJob, handle.company, handle.name).empty()) {
         return std::nullopt;
     }
-    const auto rows =
-        tx.exec_params(SelectJobs("j.company_id = $1 AND j.name = $2"), handle.company, handle.name);
+    const auto rows = tx.exec_params(
+        SelectJobs("j.company_id = $1 AND j.name = $2"), handle.company, handle.name);
     if (rows.empty()) {
         return std::nullopt;
     }
@@ -123,11 +137,12 @@ std::vector<Job> ListScheduledJobs(pqxx::work& tx, const ScheduledJobFilter& fil
         }
     }
     const auto rows = tx.exec_params(
-        SelectJobs("(j.exec_schedule IS NOT NULL OR j.exec_time IS NOT NULL) "
-                   "AND ($1::text IS NULL OR j.company_id = ANY (string_to_array($1, ',')::bigint[])) "
-                   "AND ($2::bigint IS NULL OR j.company_id = $2) "
-                   "AND ($3::text IS NULL OR j.name = $3) "
-                   "AND ($4::text IS NULL OR j.name = $4) ORDER BY j.company_id, j.name LIMIT 10000"),
+        SelectJobs(
+            "(j.exec_schedule IS NOT NULL OR j.exec_time IS NOT NULL) "
+            "AND ($1::text IS NULL OR j.company_id = ANY (string_to_array($1, ',')::bigint[])) "
+            "AND ($2::bigint IS NULL OR j.company_id = $2) "
+            "AND ($3::text IS NULL OR j.name = $3) "
+            "AND ($4::text IS NULL OR j.name = $4) ORDER BY j.company_id, j.name LIMIT 10000"),
         filter.companies ? std::optional<std::string>(companies) : std::nullopt,
         filter.job ? std::optional<CompanyId>(filter.job->company) : std::nullopt,
         filter.job ? std::optional<std::string>(filter.job->name) : std::nullopt,

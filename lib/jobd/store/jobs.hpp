@@ -2,9 +2,10 @@
 // Jobs (submitJob records). Blocking: functions take a store::Pool transaction.
 
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
 #include <vector>
+
+#include <pqxx/pqxx>
 
 #include "jobd/model/job.hpp"
 
@@ -12,6 +13,12 @@ namespace jobd::store {
 
 // Conflict when a live job of the company has the name.
 JobId InsertJob(pqxx::work& tx, const JobSpec& spec);
+
+// pauseJob / resumeJob: the trigger state and the next fire (nullopt: none).
+void SetTrigger(pqxx::work& tx, JobId id, TriggerState state, std::optional<TimePoint> next_fire);
+
+// deleteJob: the job stops firing and leaves the live jobs; its runs stay readable.
+void MarkDeleted(pqxx::work& tx, JobId id);
 
 // A job that has nothing more to fire: trigger state Complete, no next fire.
 void CompleteJob(pqxx::work& tx, JobId id);
@@ -26,6 +33,7 @@ struct ScheduledJobFilter {
     std::optional<JobHandle> job;
     std::optional<std::string> name;
 };
+
 std::vector<Job> ListScheduledJobs(pqxx::work& tx, const ScheduledJobFilter& filter);
 
 }  // namespace jobd::store

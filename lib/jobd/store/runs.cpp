@@ -1,7 +1,8 @@
 #include "jobd/store/runs.hpp"
 
-#include <boost/json.hpp>
 #include <map>
+
+#include <boost/json.hpp>
 
 #include "jobd/model/error.hpp"
 #include "jobd/store/pqxx_support.hpp"
@@ -67,6 +68,14 @@ constexpr const char* kMarkLost = R"sql(
                     reason = 'node ' || node || ' restarted while the run was going'
     WHERE node = $1 AND state = 'Running'
     RETURNING id)sql";
+
+constexpr const char* kCancelQueued = R"sql(
+    UPDATE runs SET state = 'Stopped', reason = $2, ended_at = now()
+    WHERE job_id = $1 AND state = 'Queued'
+    RETURNING id)sql";
+
+constexpr const char* kRunningOfJob = R"sql(
+    SELECT id FROM runs WHERE job_id = $1 AND state = 'Running' ORDER BY id)sql";
 
 constexpr const char* kQueuedRuns = R"sql(
     SELECT id FROM runs WHERE state = 'Queued' ORDER BY id)sql";
@@ -211,6 +220,17 @@ Run FinishRun(pqxx::work& tx, RunId id, const RunEnd& end) {
     return SelectRun(tx, id);
 }
 
+StopRequest StopJobRuns(pqxx::work& tx, JobId job, const std::string& reason) {
+    StopRequest request;
+    for (const auto& row : tx.exec_params(kCancelQueued, job, reason)) {
+        request.cancelled.push_back(row[0].as<RunId>());
+    }
+    for (const auto& row : tx.exec_params(kRunningOfJob, job)) {
+        request.running.push_back(row[0].as<RunId>());
+    }
+    return request;
+}
+
 Recovery RecoverNode(pqxx::work& tx, const std::string& node) {
     Recovery recovery;
     for (const auto& row : tx.exec_params(kMarkLost, node)) {
@@ -223,11 +243,10 @@ Recovery RecoverNode(pqxx::work& tx, const std::string& node) {
 }
 
 std::optional<Run> FindRun(pqxx::work& tx, const RunHandle& handle) {
-    const auto rows = tx.exec_params(
-        SelectRuns("r.id = $1 AND r.company_id = $2 AND j.name = $3"),
-        handle.run,
-        handle.company,
-        handle.job_name);
+    const auto rows = tx.exec_params(SelectRuns("r.id = $1 AND r.company_id = $2 AND j.name = $3"),
+                                     handle.run,
+                                     handle.company,
+                                     handle.job_name);
     if (rows.empty()) {
         return std::nullopt;
     }
@@ -270,7 +289,8 @@ std::vector<Run> JobLogs(pqxx::work& tx, const JobLogFilter& filter) {
                    " AND ($2::bigint IS NULL OR r.submit_user_id = $2)"
                    " AND ($3::bigint IS NULL OR coalesce(r.started_at, r.queued_at) >= jobd_ts($3))"
                    " AND ($4::bigint IS NULL OR coalesce(r.started_at, r.queued_at) <= jobd_ts($4))"
-                   " ORDER BY " + column->second + direction + ", r.id" + direction + " LIMIT $5"),
+                   " ORDER BY " +
+                   column->second + direction + ", r.id" + direction + " LIMIT $5"),
         CompanyList(filter.companies),
         filter.submit_user,
         Micros(filter.start),

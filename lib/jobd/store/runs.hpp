@@ -2,9 +2,10 @@
 // Runs (job logs) and their details. Blocking: functions take a store::Pool transaction.
 
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
 #include <vector>
+
+#include <pqxx/pqxx>
 
 #include "jobd/model/job.hpp"
 
@@ -46,12 +47,22 @@ struct RunEnd {
 // Running -> finished. Returns the run as stored.
 Run FinishRun(pqxx::work& tx, RunId id, const RunEnd& end);
 
+// stopJob / deleteJob: the job's queued runs end Stopped before they start (returned), and the
+// ids of its Running runs, for the engine to stop.
+struct StopRequest {
+    std::vector<RunId> cancelled;
+    std::vector<RunId> running;
+};
+
+StopRequest StopJobRuns(pqxx::work& tx, JobId job, const std::string& reason);
+
 // Start-up of `node`: its runs left Running by a previous life become Lost; returns the ids of
 // runs still Queued (committed but never started), oldest first, for the node to run.
 struct Recovery {
     std::vector<Run> lost;
     std::vector<RunId> queued;
 };
+
 Recovery RecoverNode(pqxx::work& tx, const std::string& node);
 
 std::optional<Run> FindRun(pqxx::work& tx, const RunHandle& handle);
@@ -62,6 +73,7 @@ struct ActiveRunFilter {
     std::optional<std::vector<CompanyId>> companies;  // nullopt: all (IpsAdmin)
     std::optional<JobHandle> job;
 };
+
 std::vector<Run> ActiveRuns(pqxx::work& tx, const ActiveRunFilter& filter);
 
 struct JobLogFilter {
@@ -73,6 +85,7 @@ struct JobLogFilter {
     std::optional<TimePoint> end;
     int limit = 100;
 };
+
 std::vector<Run> JobLogs(pqxx::work& tx, const JobLogFilter& filter);
 
 struct DetailFilter {
@@ -82,10 +95,12 @@ struct DetailFilter {
     int per_page = 1000;
     int page = 1;
 };
+
 struct DetailPage {
     int total_rows = 0;
     std::vector<RunDetail> details;
 };
+
 DetailPage RunDetails(pqxx::work& tx, RunId id, const DetailFilter& filter);
 
 }  // namespace jobd::store

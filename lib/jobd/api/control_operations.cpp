@@ -1,0 +1,92 @@
+// stopJob, pauseJob, resumeJob, deleteJob (contract §5): a transition that makes no sense now is
+// a Conflict (30001 / 409) whose reason names the state.
+
+#include <boost/json.hpp>
+
+#include "jobd/api/job_lookup.hpp"
+#include "jobd/api/operations.hpp"
+#include "jobd/model/error.hpp"
+#include "jobd/schedule/schedule.hpp"
+#include "jobd/store/jobs.hpp"
+#include "jobd/store/runs.hpp"
+
+namespace jobd::api {
+namespace {
+
+[[noreturn]] void Conflict(const std::string& what) {
+    throw Error(ErrorKind::Conflict, "jobHandle: " + what, "jobHandle");
+}
+
+// Resuming fires nothing missed (contract §5): the next fire is the first one after now.
+std::optional<TimePoint> NextFireFromNow(const Job& job, TimePoint now) {
+    if (job.spec.exec_time) {
+        return *job.spec.exec_time > now ? job.spec.exec_time : std::nullopt;
+    }
+    const auto* zone = schedule::FindZone(job.spec.time_zone);
+    if (!job.spec.exec_schedule || zone == nullptr) {
+        return std::nullopt;
+    }
+    const auto next = schedule::Schedule::Parse(*job.spec.exec_schedule)
+                          .NextAfter(std::chrono::floor<std::chrono::seconds>(now), *zone);
+    return next ? std::optional<TimePoint>(*next) : std::nullopt;
+}
+
+}  // namespace
+
+Job JobOfRequest(const OperationContext& ctx, pqxx::work& tx, bool lock) {
+    const CompanyId company = ctx.params.RequireCompany();
+    const JobHandle handle = ctx.params.RequireJobHandle();
+    ctx.Authorize(tx, company);
+    if (handle.company != company) {
+        throw Error(ErrorKind::NotMember,
+                    "jobHandle: belongs to company " + std::to_string(handle.company) + ", not " +
+                        std::to_string(company),
+                    "jobHandle");
+    }
+    auto job = store::FindJob(tx, handle, lock);
+    if (!job) {
+        throw Error(ErrorKind::NotFound, "jobHandle: no job " + ToString(handle), "jobHandle");
+    }
+    return std::move(*job);
+}
+
+boost::json::object StopJob(OperationContext& ctx, pqxx::work& tx) {
+    const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
+    const auto request = store::StopJobRuns(tx, job.id, "stopped by stopJob");
+    if (request.cancelled.empty() && request.running.empty()) {
+        Conflict("no run of this job is queued or running, nothing to stop");
+    }
+    ctx.effects.stop = request.running;
+    return {};
+}
+
+boost::json::object PauseJob(OperationContext& ctx, pqxx::work& tx) {
+    const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
+    if (job.trigger_state != TriggerState::Normal) {
+        Conflict("cannot pause a job whose trigger state is " +
+                 std::string(ToString(job.trigger_state)));
+    }
+    store::SetTrigger(tx, job.id, TriggerState::Paused, job.spec.next_fire_at);
+    return {};
+}
+
+boost::json::object ResumeJob(OperationContext& ctx, pqxx::work& tx) {
+    const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
+    if (job.trigger_state != TriggerState::Paused) {
+        Conflict("job is not paused (trigger state " + std::string(ToString(job.trigger_state)) +
+                 ")");
+    }
+    const auto next = NextFireFromNow(job, ctx.now);
+    store::SetTrigger(tx, job.id, next ? TriggerState::Normal : TriggerState::Complete, next);
+    ctx.effects.wake_scheduler = true;
+    return {};
+}
+
+boost::json::object DeleteJob(OperationContext& ctx, pqxx::work& tx) {
+    const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
+    ctx.effects.stop = store::StopJobRuns(tx, job.id, "job deleted").running;
+    store::MarkDeleted(tx, job.id);
+    return {};
+}
+
+}  // namespace jobd::api
