@@ -1,13 +1,10 @@
 #include "e2e/jobd/daemon_fixture.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -16,11 +13,14 @@
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
-#include <thread>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace jobd::test {
 namespace {
@@ -87,7 +87,8 @@ HttpAnswer Exchange(Stream& stream,
 std::string BasicAuth(const std::string& user, const std::string& password) {
     const std::string plain = user + ":" + password;
     std::string encoded(boost::beast::detail::base64::encoded_size(plain.size()), '\0');
-    encoded.resize(boost::beast::detail::base64::encode(encoded.data(), plain.data(), plain.size()));
+    encoded.resize(
+        boost::beast::detail::base64::encode(encoded.data(), plain.data(), plain.size()));
     return "Basic " + encoded;
 }
 
@@ -102,11 +103,13 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds d
     return true;
 }
 
-JobdProcess::JobdProcess(std::string extra_yaml) : dir_(MakeTempDir()), config_(dir_ / "jobd.yaml") {
+JobdProcess::JobdProcess(std::string extra_yaml)
+    : dir_(MakeTempDir()), config_(dir_ / "jobd.yaml") {
     const std::string handler = Env("JOBD_SOURCE_DIR") + "/libexec/ips-demo-handler";
     std::ofstream config(config_);
     config << "node:\n  name: e2e-node\n"
-           << "api:\n  listen: 127.0.0.1:0\n  unix_socket: " << (dir_ / "jobd.sock").string() << "\n"
+           << "api:\n  listen: 127.0.0.1:0\n  unix_socket: " << (dir_ / "jobd.sock").string()
+           << "\n"
            << "log:\n  dir: " << (dir_ / "log").string() << "\n  level: debug\n"
            << "workers:\n  max_concurrent_runs: 4\n"
            << "handlers:\n"
@@ -194,9 +197,8 @@ std::string JobdProcess::WaitForReady(std::chrono::seconds deadline) {
 int JobdProcess::Terminate(std::chrono::seconds deadline) {
     SendSignal(SIGTERM);
     int status = 0;
-    const bool exited = WaitFor(
-        [&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; },
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline));
+    const bool exited = WaitFor([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; },
+                                std::chrono::duration_cast<std::chrono::milliseconds>(deadline));
     if (!exited) {
         return -2;
     }
@@ -213,20 +215,19 @@ CommandResult JobdProcess::Jobd(const std::vector<std::string>& args,
     const std::filesystem::path in = dir_ / "stdin.txt";
     const std::filesystem::path out = dir_ / "stdout.txt";
     std::ofstream(in) << stdin_text;
-    std::string command = "JOBD_DATABASE_URL='" + database_.url() + "' '" + Env("JOBD_BIN_DIR") +
-                          "/jobd'";
+    std::string command =
+        "JOBD_DATABASE_URL='" + database_.url() + "' '" + Env("JOBD_BIN_DIR") + "/jobd'";
     for (const auto& arg : args) {
         command += " '" + arg + "'";
     }
-    command += " --config '" + config_.string() + "' <'" + in.string() + "' >'" + out.string() +
-               "' 2>&1";
+    command +=
+        " --config '" + config_.string() + "' <'" + in.string() + "' >'" + out.string() + "' 2>&1";
     const int status = std::system(command.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadFile(out)};
 }
 
 void JobdProcess::AddCompany(std::int64_t company, const std::string& name) const {
-    const auto result =
-        Jobd({"admin", "add-company", name, "--handle", std::to_string(company)});
+    const auto result = Jobd({"admin", "add-company", name, "--handle", std::to_string(company)});
     if (result.exit_code != 0) {
         throw std::runtime_error("add-company failed: " + result.out);
     }
@@ -235,8 +236,14 @@ void JobdProcess::AddCompany(std::int64_t company, const std::string& name) cons
 void JobdProcess::AddUser(const std::string& email,
                           std::int64_t company,
                           const std::string& role) const {
-    const auto result = Jobd({"admin", "add-user", email, "--company", std::to_string(company),
-                              "--role", role, "--password-stdin"},
+    const auto result = Jobd({"admin",
+                              "add-user",
+                              email,
+                              "--company",
+                              std::to_string(company),
+                              "--role",
+                              role,
+                              "--password-stdin"},
                              "secret-password\n");
     if (result.exit_code != 0) {
         throw std::runtime_error("add-user failed: " + result.out);
@@ -263,10 +270,10 @@ HttpAnswer JobdProcess::Json(const std::string& operation,
                              const std::string& body,
                              const std::string& user,
                              const std::string& password) const {
-    return Post("/api/v1/" + operation,
-                body,
-                {{"Authorization", BasicAuth(user, password)},
-                 {"Content-Type", "application/json"}});
+    return Post(
+        "/api/v1/" + operation,
+        body,
+        {{"Authorization", BasicAuth(user, password)}, {"Content-Type", "application/json"}});
 }
 
 HttpAnswer JobdProcess::PostUnix(const std::string& target, const std::string& body) const {

@@ -3,16 +3,16 @@
 // its config, a fresh database from the test cluster, readiness and the bound port learned from
 // sd_notify (READY=1, STATUS=listening on host:port) through a NOTIFY_SOCKET the test owns.
 
-#include <sys/types.h>
-
 #include <chrono>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "support/test_database.hpp"
 
@@ -46,7 +46,8 @@ public:
     void SendSignal(int signal) const;
 
     // `jobd <args…> --config <this config>` with `stdin_text` on stdin.
-    CommandResult Jobd(const std::vector<std::string>& args, const std::string& stdin_text = {}) const;
+    CommandResult Jobd(const std::vector<std::string>& args,
+                       const std::string& stdin_text = {}) const;
 
     // Creates company `company` and a user with `role` in it (password "secret-password").
     void AddUser(const std::string& email, std::int64_t company, const std::string& role) const;
@@ -64,8 +65,13 @@ public:
     HttpAnswer PostUnix(const std::string& target, const std::string& body) const;
 
     const std::filesystem::path& dir() const { return dir_; }
+
+    std::string HostPort() const { return host_ + ":" + port_; }
+
     const std::string& database_url() const { return database_.url(); }
+
     pid_t pid() const { return pid_; }
+
     // The daemon's stderr so far (its log).
     std::string Log() const;
 
