@@ -1,12 +1,12 @@
 // End to end: the seed's executeJob against the real jobd and PostgreSQL (contract §5, §7, §9;
 // issue #3).
 
-#include <gtest/gtest.h>
-
-#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "e2e/jobd/daemon_fixture.hpp"
 
@@ -21,15 +21,19 @@ constexpr const char* kSeedRequest = R"(<executeJobParam xmlns="http://www.scene
    <jobHandle>47|My Test Job|</jobHandle>
 </executeJobParam>)";
 
-std::string Envelope(const std::string& user, const std::string& password, const std::string& body) {
+std::string Envelope(const std::string& user,
+                     const std::string& password,
+                     const std::string& body) {
     return R"(<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">
   <soapenv:Header>
     <authHeader xmlns="http://www.scene7.com/IpsApi/xsd">
-      <user>)" + user + R"(</user><password>)" + password + R"(</password>
+      <user>)" +
+           user + R"(</user><password>)" + password + R"(</password>
     </authHeader>
   </soapenv:Header>
-  <soapenv:Body>)" + body + R"(</soapenv:Body>
+  <soapenv:Body>)" +
+           body + R"(</soapenv:Body>
 </soapenv:Envelope>)";
 }
 
@@ -48,10 +52,11 @@ protected:
         daemon_->AddUser("portal@example.com", 47, "ImagePortalUser");
         daemon_->AddUser("other@example.com", 48, "IpsCompanyAdmin");
         daemon_->Start();
-        const auto submitted = daemon_->Json("submitJob", R"({"companyHandle":"47",
+        const auto submitted = daemon_->Json("submitJob",
+                                             R"({"companyHandle":"47",
             "jobName":"My Test Job","execSchedule":"00 00 00 * * ",
             "imageServingPublishJob":{"publishType":"Full","emailSetting":"Error"}})",
-            "admin@example.com");
+                                             "admin@example.com");
         ASSERT_EQ(submitted.status, 200) << submitted.body;
     }
 
@@ -64,8 +69,8 @@ protected:
     static json::object FinishedRun(const std::string& run_handle) {
         json::object found;
         const bool finished = WaitFor([&] {
-            const auto logs = daemon_->Json("getJobLogs", R"({"companyHandle":"47","numRows":1000})",
-                                            "admin@example.com");
+            const auto logs = daemon_->Json(
+                "getJobLogs", R"({"companyHandle":"47","numRows":1000})", "admin@example.com");
             const json::object answer = Parse(logs.body);
             for (const auto& log : answer.at("jobLogArray").as_array()) {
                 const auto& entry = log.as_object();
@@ -84,29 +89,32 @@ protected:
 
     // The newest run of a job, from getJobLogDetails with the job handle.
     static json::object LatestRunDetails(const std::string& job_handle) {
-        const auto details = daemon_->Json(
-            "getJobLogDetails",
-            R"({"companyHandle":"47","jobHandle":")" + job_handle + R"("})",
-            "admin@example.com");
+        const auto details =
+            daemon_->Json("getJobLogDetails",
+                          R"({"companyHandle":"47","jobHandle":")" + job_handle + R"("})",
+                          "admin@example.com");
         EXPECT_EQ(details.status, 200) << details.body;
         return Parse(details.body).at("jobLogArray").as_array().at(0).as_object();
     }
 
-    static std::string SubmitCommandJob(const std::string& name, const std::string& argv,
+    static std::string SubmitCommandJob(const std::string& name,
+                                        const std::string& argv,
                                         const std::string& extra = "") {
-        const auto answer = daemon_->Json("submitJob",
-            R"({"companyHandle":"47","jobName":")" + name +
-                R"(","execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":)" + argv + "}" + extra + "}",
-            "admin@example.com");
+        const auto answer =
+            daemon_->Json("submitJob",
+                          R"({"companyHandle":"47","jobName":")" + name +
+                              R"(","execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":)" + argv +
+                              "}" + extra + "}",
+                          "admin@example.com");
         EXPECT_EQ(answer.status, 200) << answer.body;
         return Parse(answer.body).at("jobHandle").as_string().c_str();
     }
 
     static std::string Execute(const std::string& job_handle) {
-        const auto answer = daemon_->Json(
-            "executeJob",
-            R"({"companyHandle":"47","jobHandle":")" + job_handle + R"("})",
-            "admin@example.com");
+        const auto answer =
+            daemon_->Json("executeJob",
+                          R"({"companyHandle":"47","jobHandle":")" + job_handle + R"("})",
+                          "admin@example.com");
         EXPECT_EQ(answer.status, 200) << answer.body;
         return Parse(answer.body).at("runHandle").as_string().c_str();
     }
@@ -146,8 +154,10 @@ int FaultCode(const std::string& soap) {
 }
 
 TEST_F(ExecuteJobTest, SeedRequestAsPrintedRunsTheJob) {
-    const auto answer = daemon_->Post(
-        "/IpsApi", kSeedRequest, {{"Authorization", BasicAuth("admin@example.com", "secret-password")}});
+    const auto answer =
+        daemon_->Post("/IpsApi",
+                      kSeedRequest,
+                      {{"Authorization", BasicAuth("admin@example.com", "secret-password")}});
     ASSERT_EQ(answer.status, 200) << answer.body;
     EXPECT_NE(answer.body.find("executeJobReturn"), std::string::npos) << answer.body;
     EXPECT_EQ(answer.body.find("runHandle"), std::string::npos) << "SOAP keeps the IPS shape";
@@ -179,9 +189,10 @@ TEST_F(ExecuteJobTest, SeedRequestAsPrintedRunsTheJob) {
 }
 
 TEST_F(ExecuteJobTest, EnvelopedWithAuthHeaderRuns) {
-    const auto answer = daemon_->Post("/scene7/services/IpsApiService",
-                                      Envelope("admin@example.com", "secret-password", kSeedRequest),
-                                      {{"SOAPAction", "executeJob"}});
+    const auto answer =
+        daemon_->Post("/scene7/services/IpsApiService",
+                      Envelope("admin@example.com", "secret-password", kSeedRequest),
+                      {{"SOAPAction", "executeJob"}});
     ASSERT_EQ(answer.status, 200) << answer.body;
     EXPECT_NE(answer.body.find("executeJobReturn"), std::string::npos);
     EXPECT_NE(answer.body.find("http://www.scene7.com/IpsApi/xsd"), std::string::npos);
@@ -194,6 +205,7 @@ TEST_F(ExecuteJobTest, FaultCodes) {
         std::map<std::string, std::string> headers;
         int code;
     };
+
     const auto basic = [](const char* user, const char* password) {
         return std::map<std::string, std::string>{{"Authorization", BasicAuth(user, password)}};
     };
@@ -207,12 +219,21 @@ TEST_F(ExecuteJobTest, FaultCodes) {
         {"no credentials", kSeedRequest, {}, 10000},
         {"wrong password", kSeedRequest, basic("admin@example.com", "wrong"), 10001},
         {"unknown user", kSeedRequest, basic("nobody@example.com", "x"), 10001},
-        {"portal user may not execute", kSeedRequest, basic("portal@example.com", "secret-password"), 20003},
+        {"portal user may not execute",
+         kSeedRequest,
+         basic("portal@example.com", "secret-password"),
+         20003},
         {"other company", kSeedRequest, basic("other@example.com", "secret-password"), 20006},
-        {"job of a company not mine", other_job, basic("user@example.com", "secret-password"), 20006},
+        {"job of a company not mine",
+         other_job,
+         basic("user@example.com", "secret-password"),
+         20006},
         {"unknown job", unknown_job, basic("admin@example.com", "secret-password"), 30001},
         {"missing jobHandle", missing, basic("admin@example.com", "secret-password"), 30002},
-        {"malformed XML", "<executeJobParam xmlns=", basic("admin@example.com", "secret-password"), 30003},
+        {"malformed XML",
+         "<executeJobParam xmlns=",
+         basic("admin@example.com", "secret-password"),
+         30003},
     };
     for (const auto& c : cases) {
         const auto answer = daemon_->Post("/IpsApi", c.body, c.headers);
@@ -222,7 +243,8 @@ TEST_F(ExecuteJobTest, FaultCodes) {
 }
 
 TEST_F(ExecuteJobTest, FailingCommandIsFailedWithItsExitCode) {
-    const std::string job = SubmitCommandJob("fails", R"(["/bin/sh","-c","echo about to fail; exit 3"])");
+    const std::string job =
+        SubmitCommandJob("fails", R"(["/bin/sh","-c","echo about to fail; exit 3"])");
     const auto run = FinishedRun(Execute(job));
     EXPECT_EQ(run.at("state").as_string(), "Failed");
     EXPECT_EQ(run.at("exitCode").as_int64(), 3);
@@ -230,9 +252,10 @@ TEST_F(ExecuteJobTest, FailingCommandIsFailedWithItsExitCode) {
 }
 
 TEST_F(ExecuteJobTest, CommandPastItsTimeoutIsTimedOutAndItsGroupGone) {
-    const std::string job = SubmitCommandJob(
-        "sleeper", R"(["/bin/sh","-c","echo $$ > pgid; sleep 60 & sleep 60"])",
-        R"(,"timeoutSeconds":1)");
+    const std::string job =
+        SubmitCommandJob("sleeper",
+                         R"(["/bin/sh","-c","echo $$ > pgid; sleep 60 & sleep 60"])",
+                         R"(,"timeoutSeconds":1)");
     const auto run = FinishedRun(Execute(job));
     EXPECT_EQ(run.at("state").as_string(), "TimedOut");
     std::ifstream pgid_file(daemon_->dir() / "pgid");
@@ -245,25 +268,49 @@ TEST_F(ExecuteJobTest, CommandPastItsTimeoutIsTimedOutAndItsGroupGone) {
 TEST_F(ExecuteJobTest, ForbidRefusesASecondRunWhileOneIsGoing) {
     const std::string job = SubmitCommandJob("long", R"(["/bin/sh","-c","sleep 30"])");
     const std::string first = Execute(job);
-    const auto second = daemon_->Json(
-        "executeJob", R"({"companyHandle":"47","jobHandle":")" + job + R"("})", "admin@example.com");
+    const auto second = daemon_->Json("executeJob",
+                                      R"({"companyHandle":"47","jobHandle":")" + job + R"("})",
+                                      "admin@example.com");
     EXPECT_EQ(second.status, 409) << second.body;
     EXPECT_EQ(Parse(second.body).at("code").as_int64(), 30001);
 }
 
 TEST_F(ExecuteJobTest, JsonErrorsUseHttpStatuses) {
-    EXPECT_EQ(daemon_->Json("executeJob", R"({"companyHandle":"47","jobHandle":"47|none|"})",
-                            "admin@example.com").status, 404);
-    EXPECT_EQ(daemon_->Json("executeJob", R"({"companyHandle":"47"})", "admin@example.com").status, 400);
+    EXPECT_EQ(daemon_
+                  ->Json("executeJob",
+                         R"({"companyHandle":"47","jobHandle":"47|none|"})",
+                         "admin@example.com")
+                  .status,
+              404);
+    EXPECT_EQ(daemon_->Json("executeJob", R"({"companyHandle":"47"})", "admin@example.com").status,
+              400);
     EXPECT_EQ(daemon_->Json("executeJob", "[1,2]", "admin@example.com").status, 400);
     EXPECT_EQ(daemon_->Json("executeJob", "{}", "admin@example.com", "bad").status, 401);
-    EXPECT_EQ(daemon_->Json("executeJob", R"({"companyHandle":"47","jobHandle":"47|My Test Job|"})",
-                            "portal@example.com").status, 403);
+    EXPECT_EQ(daemon_
+                  ->Json("executeJob",
+                         R"({"companyHandle":"47","jobHandle":"47|My Test Job|"})",
+                         "portal@example.com")
+                  .status,
+              403);
 }
 
 TEST_F(ExecuteJobTest, UnixSocketPeerIsAdmin) {
     const auto answer = daemon_->PostUnix("/api/v1/getJobLogs", R"({"companyHandle":"47"})");
     EXPECT_EQ(answer.status, 200) << answer.body;
+}
+
+TEST_F(ExecuteJobTest, AdminTokenWorksAsBearerAndIsStoredHashed) {
+    const auto created = daemon_->Jobd({"admin", "add-token", "user@example.com", "--name", "ci"});
+    ASSERT_EQ(created.exit_code, 0) << created.out;
+    const std::string token = created.out.substr(0, created.out.find('\n'));
+    ASSERT_TRUE(token.starts_with("jobd_")) << created.out;
+    const auto answer = daemon_->Post(
+        "/api/v1/getJobLogs", R"({"companyHandle":"47"})", {{"Authorization", "Bearer " + token}});
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    const auto wrong = daemon_->Post("/api/v1/getJobLogs",
+                                     R"({"companyHandle":"47"})",
+                                     {{"Authorization", "Bearer jobd_not-a-token"}});
+    EXPECT_EQ(wrong.status, 401);
 }
 
 TEST_F(ExecuteJobTest, HealthzAnswers) {

@@ -1,8 +1,7 @@
 // End to end: jobs fire from their schedules and execTime (contract §5, §8; issues #3, #5).
 
-#include <gtest/gtest.h>
-
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
 #include "e2e/jobd/daemon_fixture.hpp"
 #include "jobd/model/time.hpp"
@@ -32,7 +31,8 @@ protected:
         const auto logs = Call("getJobLogs", R"({"companyHandle":"47","numRows":1000})");
         for (const auto& log : logs.at("jobLogArray").as_array()) {
             const auto& entry = log.as_object();
-            if (entry.at("jobName").as_string() == name && entry.at("trigger").as_string() == trigger &&
+            if (entry.at("jobName").as_string() == name &&
+                entry.at("trigger").as_string() == trigger &&
                 entry.at("state").as_string() == "Succeeded") {
                 runs.push_back(entry);
             }
@@ -41,8 +41,8 @@ protected:
     }
 
     json::object Scheduled(const std::string& name) {
-        const auto jobs = Call("getScheduledJobs",
-                               R"({"companyHandle":"47","jobHandle":"47|)" + name + R"(|"})");
+        const auto jobs =
+            Call("getScheduledJobs", R"({"companyHandle":"47","jobHandle":"47|)" + name + R"(|"})");
         return jobs.at("jobArray").as_array().at(0).as_object();
     }
 
@@ -52,8 +52,7 @@ protected:
 TEST_F(SchedulingTest, PerSecondScheduleFiresRepeatedly) {
     Call("submitJob", R"({"companyHandle":"47","jobName":"tick","execSchedule":"* * * * * ?",
         "timeZone":"Europe/Berlin","overlap":"Allow","commandJob":{"argv":["/bin/true"]}})");
-    ASSERT_TRUE(WaitFor([&] { return Runs("tick", "Schedule").size() >= 2; }))
-        << daemon_.Log();
+    ASSERT_TRUE(WaitFor([&] { return Runs("tick", "Schedule").size() >= 2; })) << daemon_.Log();
     const auto job = Scheduled("tick");
     EXPECT_EQ(job.at("execSchedule").as_string(), "* * * * * ?");
     EXPECT_EQ(job.at("timeZone").as_string(), "Europe/Berlin");
@@ -66,25 +65,29 @@ TEST_F(SchedulingTest, PerSecondScheduleFiresRepeatedly) {
 TEST_F(SchedulingTest, ExecTimeRunsOnceThenIsComplete) {
     const auto at = std::chrono::time_point_cast<std::chrono::microseconds>(
         std::chrono::system_clock::now() + std::chrono::seconds(2));
-    Call("submitJob", R"({"companyHandle":"47","jobName":"once","execTime":")" + FormatUtc(at) +
-                          R"(","commandJob":{"argv":["/bin/true"]}})");
+    Call("submitJob",
+         R"({"companyHandle":"47","jobName":"once","execTime":")" + FormatUtc(at) +
+             R"(","commandJob":{"argv":["/bin/true"]}})");
     ASSERT_TRUE(WaitFor([&] { return Runs("once", "Schedule").size() == 1; })) << daemon_.Log();
     EXPECT_EQ(Scheduled("once").at("triggerState").as_string(), "Complete");
 }
 
 TEST_F(SchedulingTest, SubmitWithoutTimeRunsNow) {
-    Call("submitJob", R"({"companyHandle":"47","jobName":"now","commandJob":{"argv":["/bin/true"]}})");
+    Call("submitJob",
+         R"({"companyHandle":"47","jobName":"now","commandJob":{"argv":["/bin/true"]}})");
     EXPECT_TRUE(WaitFor([&] { return Runs("now", "Submit").size() == 1; })) << daemon_.Log();
 }
 
 TEST_F(SchedulingTest, BadScheduleIsAFaultNamingTheField) {
-    const auto answer = daemon_.Json("submitJob",
+    const auto answer = daemon_.Json(
+        "submitJob",
         R"({"companyHandle":"47","jobName":"bad","execSchedule":"0 0 0 32 * ?","commandJob":{"argv":["/bin/true"]}})",
         "admin@example.com");
     EXPECT_EQ(answer.status, 400);
     const auto fault = json::parse(answer.body).as_object();
     EXPECT_EQ(fault.at("code").as_int64(), 30001);
-    EXPECT_NE(std::string(fault.at("reason").as_string().c_str()).find("execSchedule"), std::string::npos);
+    EXPECT_NE(std::string(fault.at("reason").as_string().c_str()).find("execSchedule"),
+              std::string::npos);
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
 // The operations against a real PostgreSQL: what concurrency and the store guarantee (issue #3).
 
-#include <gtest/gtest.h>
-
 #include <future>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "jobd/api/operations.hpp"
 #include "jobd/model/error.hpp"
@@ -46,7 +46,8 @@ protected:
         pqxx::connection connection{db_.url()};
         pqxx::work tx{connection};
         const boost::json::object params{{"companyHandle", "47"}, {"jobHandle", "47|" + job + "|"}};
-        OperationContext ctx{auth::Operation::executeJob, admin_, Params(params), config_, kNow, {}};
+        OperationContext ctx{
+            auth::Operation::executeJob, admin_, Params(params), config_, kNow, {}};
         auto result = ExecuteJob(ctx, tx);
         if (executed != nullptr) {
             executed->set_value();
@@ -75,7 +76,8 @@ TEST_F(OperationsTest, ConcurrentExecuteUnderForbidRunsOnce) {
     std::promise<void> executed;
     std::promise<void> release;
     const std::shared_future<void> commit = release.get_future().share();
-    auto first = std::async(std::launch::async, [&] { return Execute("Forbid", &executed, commit); });
+    auto first =
+        std::async(std::launch::async, [&] { return Execute("Forbid", &executed, commit); });
     executed.get_future().wait();
     auto second = std::async(std::launch::async, [&]() -> std::optional<ErrorKind> {
         try {
@@ -128,7 +130,8 @@ TEST_F(OperationsTest, DetailsPageAndFilterByLogType) {
     pqxx::work tx{connection};
     std::vector<RunDetail> details;
     for (int i = 0; i < 5; ++i) {
-        details.push_back({kNow, i % 2 == 0 ? "Output" : "FileBegin", std::to_string(i), {}, {}, {}});
+        details.push_back(
+            {kNow, i % 2 == 0 ? "Output" : "FileBegin", std::to_string(i), {}, {}, {}});
     }
     store::AppendDetails(tx, run->run, details);
     const auto page = store::RunDetails(tx, run->run, {{"Output"}, false, true, 2, 2});

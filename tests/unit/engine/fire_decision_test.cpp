@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "jobd/engine/fire_decision.hpp"
+
+#include <gtest/gtest.h>
 
 namespace jobd::engine {
 namespace {

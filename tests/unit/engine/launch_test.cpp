@@ -1,8 +1,8 @@
-#include <gtest/gtest.h>
+#include "jobd/engine/launch.hpp"
 
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 
-#include "jobd/engine/launch.hpp"
 #include "jobd/model/error.hpp"
 
 namespace jobd::engine {
@@ -31,8 +31,8 @@ LaunchSettings Settings() {
 }
 
 TEST(BuildCommand, IpsJobTypeUsesItsHandler) {
-    const auto command = BuildCommand(Launch("exportJob", R"({"fmt":"orig"})"), Settings(),
-                                      "2026-11-23T12:00:00.000+01:00");
+    const auto command = BuildCommand(
+        Launch("exportJob", R"({"fmt":"orig"})"), Settings(), "2026-11-23T12:00:00.000+01:00");
     EXPECT_EQ(command.argv, (std::vector<std::string>{"libexec/ips-demo-handler", "--fast"}));
     EXPECT_EQ(command.timeout, 30min);
     EXPECT_EQ(command.kill_grace, 10s);
@@ -48,15 +48,20 @@ TEST(BuildCommand, IpsJobTypeUsesItsHandler) {
 
 TEST(BuildCommand, CommandJobRunsItsArgvAndTimeoutPrecedence) {
     const auto command = BuildCommand(
-        Launch("commandJob", R"({"argv":["/bin/echo","hi"],"env":{"X":"y"},"workingDir":"/tmp","timeoutSeconds":5})"),
-        Settings(), "t");
+        Launch(
+            "commandJob",
+            R"({"argv":["/bin/echo","hi"],"env":{"X":"y"},"workingDir":"/tmp","timeoutSeconds":5})"),
+        Settings(),
+        "t");
     EXPECT_EQ(command.argv, (std::vector<std::string>{"/bin/echo", "hi"}));
     EXPECT_EQ(command.env.at("X"), "y");
     EXPECT_EQ(command.working_dir, "/tmp");
     EXPECT_EQ(command.timeout, 5s);
     // The job's own timeoutSeconds wins over the commandJob's.
-    EXPECT_EQ(BuildCommand(Launch("commandJob", R"({"argv":["x"],"timeoutSeconds":5})", 7),
-                           Settings(), "t").timeout, 7s);
+    EXPECT_EQ(BuildCommand(
+                  Launch("commandJob", R"({"argv":["x"],"timeoutSeconds":5})", 7), Settings(), "t")
+                  .timeout,
+              7s);
     EXPECT_EQ(BuildCommand(Launch("commandJob", R"({"argv":["x"]})"), Settings(), "t").timeout, 1h);
 }
 

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "jobd/engine/run_output.hpp"
+
+#include <gtest/gtest.h>
 
 namespace jobd::engine {
 namespace {
@@ -21,9 +21,10 @@ TEST(RunOutput, PlainLinesAreOutputAndErrorOutput) {
 
 TEST(RunOutput, JsonLineWithLogTypeIsKeptAsSent) {
     RunOutput output(1024);
-    output.OnLine(false,
-                  R"({"logType":"FileBegin","logMessage":"start","assetName":"a.jpg","assetType":"MasterImage"})",
-                  kNow);
+    output.OnLine(
+        false,
+        R"({"logType":"FileBegin","logMessage":"start","assetName":"a.jpg","assetType":"MasterImage"})",
+        kNow);
     const auto details = output.TakeDetails();
     ASSERT_EQ(details.size(), 1u);
     EXPECT_EQ(details[0].log_type, "FileBegin");

@@ -1,14 +1,19 @@
-#include <gtest/gtest.h>
-
 #include "jobd/model/enums.hpp"
+
+#include <gtest/gtest.h>
 
 namespace jobd {
 namespace {
 
 TEST(Enums, RoundTripWireSpellings) {
-    for (const auto state : {RunState::Queued, RunState::Running, RunState::Succeeded,
-                             RunState::Failed, RunState::TimedOut, RunState::Stopped,
-                             RunState::Lost, RunState::Skipped}) {
+    for (const auto state : {RunState::Queued,
+                             RunState::Running,
+                             RunState::Succeeded,
+                             RunState::Failed,
+                             RunState::TimedOut,
+                             RunState::Stopped,
+                             RunState::Lost,
+                             RunState::Skipped}) {
         EXPECT_EQ(Parse<RunState>(ToString(state)), state);
     }
     EXPECT_EQ(Parse<Role>("ImagePortalContribUser"), Role::ImagePortalContribUser);

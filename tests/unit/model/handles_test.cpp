@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "jobd/model/handles.hpp"
+
+#include <gtest/gtest.h>
 
 namespace jobd {
 namespace {
@@ -22,8 +22,18 @@ TEST(Handles, ParsesARunHandle) {
 }
 
 TEST(Handles, RejectsMalformedJobHandles) {
-    for (const char* text : {"", "47", "47|", "47||", "|Job|", "x|Job|", "047|Job|", "-1|Job|",
-                             "47|Job", "47|Job|1", "47|a|b|", "99999999999999999999|Job|",
+    for (const char* text : {"",
+                             "47",
+                             "47|",
+                             "47||",
+                             "|Job|",
+                             "x|Job|",
+                             "047|Job|",
+                             "-1|Job|",
+                             "47|Job",
+                             "47|Job|1",
+                             "47|a|b|",
+                             "99999999999999999999|Job|",
                              "47|bad\nname|"}) {
         EXPECT_FALSE(ParseJobHandle(text)) << text;
     }

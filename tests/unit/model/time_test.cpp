@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "jobd/model/time.hpp"
+
+#include <gtest/gtest.h>
 
 namespace jobd {
 namespace {
@@ -21,6 +21,7 @@ TEST(DateTime, ParsesOffsetsAndFractions) {
         const char* text;
         TimePoint instant;
     };
+
     const Case cases[] = {
         {"2026-11-23T12:00:00Z", At(2026, 11, 23, 12, 0, 0)},
         {"2026-11-23T12:00:00.5Z", At(2026, 11, 23, 12, 0, 0, 500000)},
@@ -43,9 +44,15 @@ TEST(DateTime, WithoutOffsetIsAWallTime) {
 }
 
 TEST(DateTime, RejectsMalformedText) {
-    for (const char* text : {"", "2026-11-23", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-                             "2026-11-23T24:00:00Z", "2026-11-23T12:00Z", "2026-11-23T12:00:00+",
-                             "2026-11-23T12:00:00.Z", "2026-11-23T12:00:00Zjunk",
+    for (const char* text : {"",
+                             "2026-11-23",
+                             "2026-13-01T00:00:00Z",
+                             "2026-02-30T00:00:00Z",
+                             "2026-11-23T24:00:00Z",
+                             "2026-11-23T12:00Z",
+                             "2026-11-23T12:00:00+",
+                             "2026-11-23T12:00:00.Z",
+                             "2026-11-23T12:00:00Zjunk",
                              "tomorrow"}) {
         EXPECT_FALSE(ParseDateTime(text)) << text;
     }
