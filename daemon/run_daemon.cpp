@@ -1,7 +1,8 @@
 // `jobd`: wires config, store, engine and API onto one io_context and runs until SIGTERM
 // (contract §1, §9). Signals, sd_notify and the watchdog live here; behaviour lives in lib/.
 
-#include <systemd/sd-daemon.h>
+#include <csignal>
+#include <iostream>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,9 +10,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <csignal>
-#include <iostream>
 #include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
 
 #include "commands.hpp"
 #include "jobd/api/http_server.hpp"
@@ -29,7 +29,9 @@ namespace {
 
 namespace asio = boost::asio;
 
-spdlog::logger& Log() { return log::Get(log::Subsystem::Main); }
+spdlog::logger& Log() {
+    return log::Get(log::Subsystem::Main);
+}
 
 void Notify(const std::string& state) {
     sd_notify(0, state.c_str());
@@ -58,9 +60,9 @@ public:
           engine_(io.get_executor(), pool_, outcomes_, engine::SettingsFrom(*config_)),
           service_(pool_, engine_, config_),
           router_(service_, [this]() { return Healthy(); }),
-          server_(io, config_->api, [this](api::HttpRequest request) {
-              return router_.Route(std::move(request));
-          }),
+          server_(io,
+                  config_->api,
+                  [this](api::HttpRequest request) { return router_.Route(std::move(request)); }),
           signals_(io, SIGTERM, SIGINT, SIGHUP),
           watchdog_(io) {}
 
@@ -101,8 +103,12 @@ private:
     void Reload() {
         const auto next = LoadConfig(config_path_);
         if (!next) {
-            Log().error("reload refused, keeping the running config file={}", config_path_.string());
+            Log().error("reload refused, keeping the running config file={}",
+                        config_path_.string());
             return;
+        }
+        for (const auto& key : config::ChangedNonReloadableKeys(*config_, *next)) {
+            Log().warn("config key changed, takes effect after a restart key={}", key);
         }
         config_ = next;
         log::SetLevel(config_->log.level);
