@@ -1,9 +1,9 @@
 // jobd migrate, check-config and admin subcommands (contract §3).
 
-#include <unistd.h>
-
 #include <iostream>
+
 #include <pqxx/pqxx>
+#include <unistd.h>
 
 #include "commands.hpp"
 #include "jobd/auth/password.hpp"
@@ -85,8 +85,9 @@ int AddUser(const std::filesystem::path& config_path,
     const auto role = Parse<Role>(role_name);
     const auto company_id = ParseCompanyHandle(company);
     if (!role || !company_id) {
-        std::cerr << "jobd: " << (!role ? "--role: \"" + role_name + "\" is not an IPS role"
-                                        : "--company: \"" + company + "\" is not a company handle")
+        std::cerr << "jobd: "
+                  << (!role ? "--role: \"" + role_name + "\" is not an IPS role"
+                            : "--company: \"" + company + "\" is not a company handle")
                   << "\n";
         return kExitUsage;
     }

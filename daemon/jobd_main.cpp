@@ -1,8 +1,9 @@
 // jobd: the daemon and its admin subcommands (contract §3). Command line only; the work is in
 // commands.hpp.
 
-#include <CLI/CLI.hpp>
 #include <iostream>
+
+#include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 

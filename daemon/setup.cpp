@@ -1,6 +1,7 @@
 #include "setup.hpp"
 
 #include <iostream>
+
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 

@@ -1,7 +1,8 @@
 #include "jobd/api/params.hpp"
 
-#include <boost/json.hpp>
 #include <charconv>
+
+#include <boost/json.hpp>
 
 #include "jobd/model/error.hpp"
 

@@ -4,11 +4,12 @@
 // field. SOAP delivers every leaf as a string, JSON may send numbers and booleans: both are
 // accepted wherever a number or boolean is expected. Pure.
 
-#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "jobd/model/handles.hpp"
 #include "jobd/model/time.hpp"
@@ -36,6 +37,7 @@ public:
     JobHandle RequireJobHandle(std::string_view field = "jobHandle") const;
 
     const boost::json::value* Find(std::string_view field) const;
+
     const boost::json::object& object() const { return params_; }
 
 private:

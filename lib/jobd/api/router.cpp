@@ -15,7 +15,9 @@ namespace {
 
 constexpr std::string_view kJsonPrefix = "/api/v1/";
 
-spdlog::logger& Log() { return log::Get(log::Subsystem::Api); }
+spdlog::logger& Log() {
+    return log::Get(log::Subsystem::Api);
+}
 
 std::string_view PathOf(std::string_view target) {
     return target.substr(0, target.find('?'));

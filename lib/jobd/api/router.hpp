@@ -5,8 +5,9 @@
 //
 // Threads: Route() is awaited on a connection's strand and resumes there.
 
-#include <boost/asio/awaitable.hpp>
 #include <functional>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "jobd/api/call.hpp"
 

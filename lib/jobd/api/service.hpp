@@ -6,15 +6,16 @@
 // Threads: Handle() may be awaited from any connection strand; it resumes there. Reload() from
 // any thread.
 
-#include <boost/asio/awaitable.hpp>
-#include <boost/json/object.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
 #include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <pqxx/pqxx>
 
 #include "jobd/api/call.hpp"
 #include "jobd/api/params.hpp"
@@ -28,7 +29,8 @@
 namespace jobd::store {
 class Pool;
 struct UserRecord;
-}
+}  // namespace jobd::store
+
 namespace jobd::engine {
 class Engine;
 }

@@ -1,11 +1,10 @@
 #include "jobd/engine/engine.hpp"
 
-#include <unistd.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "jobd/engine/fire_decision.hpp"
 #include "jobd/engine/run_output.hpp"
@@ -66,7 +65,9 @@ TimePoint Now() {
         std::chrono::system_clock::now());
 }
 
-spdlog::logger& Log() { return log::Get(log::Subsystem::Engine); }
+spdlog::logger& Log() {
+    return log::Get(log::Subsystem::Engine);
+}
 
 std::string ScheduledAt(const Run& run, const std::string& zone_name) {
     const auto* zone = schedule::FindZone(zone_name);
@@ -78,9 +79,10 @@ std::string ScheduledAt(const Run& run, const std::string& zone_name) {
 store::RunEnd EndOf(const exec::Outcome& outcome) {
     switch (outcome.ending) {
         case exec::Ending::Exited:
-            return {outcome.exit_code == 0 ? RunState::Succeeded : RunState::Failed,
-                    outcome.exit_code,
-                    outcome.exit_code == 0 ? "" : "exited with " + std::to_string(outcome.exit_code)};
+            return {
+                outcome.exit_code == 0 ? RunState::Succeeded : RunState::Failed,
+                outcome.exit_code,
+                outcome.exit_code == 0 ? "" : "exited with " + std::to_string(outcome.exit_code)};
         case exec::Ending::Signaled:
             return {RunState::Failed,
                     128 + outcome.signal,
@@ -111,6 +113,15 @@ class Engine::Supervisor {
 public:
     Supervisor(asio::any_io_executor executor, std::size_t output_limit)
         : output(output_limit), wake(executor) {}
+
+    // Moves the output gathered since the last write to `unsaved`; returns new progress.
+    std::optional<Progress> TakePending() {
+        auto details = output.TakeDetails();
+        unsaved.insert(unsaved.end(),
+                       std::make_move_iterator(details.begin()),
+                       std::make_move_iterator(details.end()));
+        return output.TakeProgress();
+    }
 
     RunOutput output;
     std::vector<RunDetail> unsaved;  // taken from output, not yet committed
@@ -146,15 +157,7 @@ asio::awaitable<void> Engine::Start() {
                    run.job_name,
                    run.id,
                    run.reason);
-        outcomes_.Append({FormatUtc(run.ended_at.value_or(Now())),
-                          run.company,
-                          run.job_name,
-                          ToString(run.Handle()),
-                          std::string(ToString(run.trigger)),
-                          std::string(ToString(run.state)),
-                          run.exit_code,
-                          0,
-                          run.node});
+        AppendOutcome(run);
     }
     for (const RunId id : recovery.queued) {
         Enqueue(id, false);
@@ -286,8 +289,8 @@ asio::awaitable<void> Engine::Supervise(RunId id) {
                 id,
                 ToString(run.trigger));
     try {
-        exec::Command command = BuildCommand(
-            *launch, settings_.launch, ScheduledAt(run, launch->job.time_zone));
+        exec::Command command =
+            BuildCommand(*launch, settings_.launch, ScheduledAt(run, launch->job.time_zone));
         // The handler runs on the strand while the child lives; the supervisor owns the child.
         std::weak_ptr<Supervisor> weak = supervisor;
         supervisor->child = exec::ChildProcess::Start(
@@ -304,15 +307,16 @@ asio::awaitable<void> Engine::Supervise(RunId id) {
 }
 
 asio::awaitable<void> Engine::Follow(RunId id, std::shared_ptr<Supervisor> supervisor) {
-    asio::co_spawn(strand_,
-                   supervisor->child->Wait(),
-                   [supervisor](std::exception_ptr error, exec::Outcome outcome) {
-                       if (error) {
-                           outcome = {exec::Ending::SpawnFailed, -1, 0, "lost track of the process", {}};
-                       }
-                       supervisor->outcome = std::move(outcome);
-                       supervisor->wake.cancel();
-                   });
+    asio::co_spawn(
+        strand_,
+        supervisor->child->Wait(),
+        [supervisor](std::exception_ptr error, exec::Outcome outcome) {
+            if (error) {
+                outcome = {exec::Ending::SpawnFailed, -1, 0, "lost track of the process", {}};
+            }
+            supervisor->outcome = std::move(outcome);
+            supervisor->wake.cancel();
+        });
     while (!supervisor->outcome) {
         supervisor->wake.expires_after(kFlushInterval);
         co_await supervisor->wake.async_wait(asio::as_tuple(use_awaitable));
@@ -323,11 +327,7 @@ asio::awaitable<void> Engine::Follow(RunId id, std::shared_ptr<Supervisor> super
 }
 
 asio::awaitable<void> Engine::Flush(RunId id, std::shared_ptr<Supervisor> supervisor) {
-    auto details = supervisor->output.TakeDetails();
-    supervisor->unsaved.insert(supervisor->unsaved.end(),
-                               std::make_move_iterator(details.begin()),
-                               std::make_move_iterator(details.end()));
-    const auto progress = supervisor->output.TakeProgress();
+    const auto progress = supervisor->TakePending();
     try {
         auto write = [id, batch = supervisor->unsaved, progress](pqxx::work& tx) {
             store::AppendDetails(tx, id, batch);
@@ -343,7 +343,8 @@ asio::awaitable<void> Engine::Flush(RunId id, std::shared_ptr<Supervisor> superv
     }
 }
 
-asio::awaitable<void> Engine::Finish(store::RunLaunch launch, std::shared_ptr<Supervisor> supervisor) {
+asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
+                                     std::shared_ptr<Supervisor> supervisor) {
     const RunId id = launch.run.id;
     const store::RunEnd end = EndOf(*supervisor->outcome);
     // A run that did not end by its own exit says why in its log (a Stopped run was asked to).
@@ -351,11 +352,7 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch, std::shared_ptr<Su
     if (ending != exec::Ending::Exited && ending != exec::Ending::Stopped) {
         supervisor->output.AddOwnDetail("FatalError", end.reason, Now());
     }
-    auto details = supervisor->output.TakeDetails();
-    supervisor->unsaved.insert(supervisor->unsaved.end(),
-                               std::make_move_iterator(details.begin()),
-                               std::make_move_iterator(details.end()));
-    const auto progress = supervisor->output.TakeProgress();
+    const auto progress = supervisor->TakePending();
     auto finish = [id, details = std::move(supervisor->unsaved), progress, end](pqxx::work& tx) {
         store::AppendDetails(tx, id, details);
         if (progress) {
@@ -364,30 +361,36 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch, std::shared_ptr<Su
         return store::FinishRun(tx, id, end);
     };
     const Run finished = co_await Persist(std::move(finish));
-    const auto duration = finished.ended_at && finished.started_at
-                              ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    *finished.ended_at - *finished.started_at)
-                              : std::chrono::milliseconds(0);
-    if (!outcomes_.Append({FormatUtc(finished.ended_at.value_or(Now())),
-                           finished.company,
-                           finished.job_name,
-                           ToString(finished.Handle()),
-                           std::string(ToString(finished.trigger)),
-                           std::string(ToString(finished.state)),
-                           finished.exit_code,
+    const auto duration = AppendOutcome(finished);
+    Log().info(
+        "run finished company={} job=\"{}\" run={} trigger={} state={} exit_code={} "
+        "duration_ms={}",
+        finished.company,
+        finished.job_name,
+        id,
+        ToString(finished.trigger),
+        ToString(finished.state),
+        finished.exit_code ? std::to_string(*finished.exit_code) : "none",
+        duration.count());
+}
+
+std::chrono::milliseconds Engine::AppendOutcome(const Run& run) const {
+    const auto duration =
+        run.ended_at && run.started_at
+            ? std::chrono::duration_cast<std::chrono::milliseconds>(*run.ended_at - *run.started_at)
+            : std::chrono::milliseconds(0);
+    if (!outcomes_.Append({FormatUtc(run.ended_at.value_or(Now())),
+                           run.company,
+                           run.job_name,
+                           ToString(run.Handle()),
+                           std::string(ToString(run.trigger)),
+                           std::string(ToString(run.state)),
+                           run.exit_code,
                            duration.count(),
-                           settings_.node})) {
-        Log().error("outcome log not written company={} run={}", finished.company, id);
+                           run.node})) {
+        Log().error("outcome log not written company={} run={}", run.company, run.id);
     }
-    Log().info("run finished company={} job=\"{}\" run={} trigger={} state={} exit_code={} "
-               "duration_ms={}",
-               finished.company,
-               finished.job_name,
-               id,
-               ToString(finished.trigger),
-               ToString(finished.state),
-               finished.exit_code ? std::to_string(*finished.exit_code) : "none",
-               duration.count());
+    return duration;
 }
 
 template <typename Fn>
@@ -401,7 +404,8 @@ auto Engine::Persist(Fn fn) -> asio::awaitable<std::invoke_result_t<Fn&, pqxx::w
             if (e.kind() != ErrorKind::Unavailable) {
                 throw;
             }
-            Log().warn("database unavailable, retrying in_ms={} error=\"{}\"", backoff.count(), e.what());
+            Log().warn(
+                "database unavailable, retrying in_ms={} error=\"{}\"", backoff.count(), e.what());
         }
         retry.expires_after(backoff);
         co_await retry.async_wait(use_awaitable);
@@ -411,23 +415,23 @@ auto Engine::Persist(Fn fn) -> asio::awaitable<std::invoke_result_t<Fn&, pqxx::w
 
 asio::awaitable<void> Engine::Drain() {
     auto drain = [this]() -> asio::awaitable<void> {
-            draining_ = true;
-            scheduler_wake_.cancel();
-            Log().info("draining queued={} running={}", queue_.size(), starting_ + running_.size());
-            if (starting_ + running_.size() > 0) {
-                idle_.expires_after(settings_.launch.stop_grace);
-                co_await idle_.async_wait(asio::as_tuple(use_awaitable));
+        draining_ = true;
+        scheduler_wake_.cancel();
+        Log().info("draining queued={} running={}", queue_.size(), starting_ + running_.size());
+        if (starting_ + running_.size() > 0) {
+            idle_.expires_after(settings_.launch.stop_grace);
+            co_await idle_.async_wait(asio::as_tuple(use_awaitable));
+        }
+        for (auto& [id, supervisor] : running_) {
+            if (supervisor->child) {
+                Log().info("stopping run at shutdown run={}", id);
+                supervisor->child->Stop();
             }
-            for (auto& [id, supervisor] : running_) {
-                if (supervisor->child) {
-                    Log().info("stopping run at shutdown run={}", id);
-                    supervisor->child->Stop();
-                }
-            }
-            while (!Idle()) {
-                idle_.expires_at(asio::steady_timer::time_point::max());
-                co_await idle_.async_wait(asio::as_tuple(use_awaitable));
-            }
+        }
+        while (!Idle()) {
+            idle_.expires_at(asio::steady_timer::time_point::max());
+            co_await idle_.async_wait(asio::as_tuple(use_awaitable));
+        }
     };
     co_await asio::co_spawn(strand_, std::move(drain), use_awaitable);
 }

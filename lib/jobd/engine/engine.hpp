@@ -7,14 +7,15 @@
 // strand; child processes are waited for asynchronously: nothing here blocks the io thread.
 // Ownership: the daemon owns the Engine and keeps it alive until Drain() has completed.
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <deque>
 #include <map>
 #include <memory>
 #include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include "jobd/engine/launch.hpp"
 #include "jobd/log/outcome_log.hpp"
@@ -82,6 +83,8 @@ private:
     void Pump();
     void OnRunDone(RunId run);
     bool Idle() const;
+    // One line in the company's outcome file (contract §9); returns the run's duration.
+    std::chrono::milliseconds AppendOutcome(const Run& run) const;
     boost::asio::awaitable<void> ScheduleLoop();
     boost::asio::awaitable<void> Supervise(RunId run);
     boost::asio::awaitable<void> Follow(RunId run, std::shared_ptr<Supervisor> supervisor);
@@ -103,7 +106,7 @@ private:
     std::map<RunId, std::shared_ptr<Supervisor>> running_;
     std::size_t starting_ = 0;  // claimed from the queue, not yet in running_
     bool draining_ = false;
-    bool scheduling_ = false;  // ScheduleLoop is running
+    bool scheduling_ = false;         // ScheduleLoop is running
     boost::asio::steady_timer idle_;  // cancelled when the last run ends (Drain waits on it)
     boost::asio::steady_timer scheduler_wake_;  // the next due fire; cancelled to look again
 };

@@ -1,9 +1,10 @@
 #include "jobd/engine/run_output.hpp"
 
 #include <algorithm>
-#include <boost/json.hpp>
-#include <utility>
 #include <cmath>
+#include <utility>
+
+#include <boost/json.hpp>
 
 #include "jobd/model/text.hpp"
 
@@ -43,7 +44,8 @@ bool RunOutput::ParseJsonLine(std::string_view line, TimePoint now) {
     bool used = false;
     if (const auto* progress = object.if_contains("progress"); progress && progress->is_number()) {
         const double percent = progress->to_number<double>();
-        progress_.percent = std::isfinite(percent) ? static_cast<int>(std::clamp(percent, 0.0, 100.0)) : 0;
+        progress_.percent =
+            std::isfinite(percent) ? static_cast<int>(std::clamp(percent, 0.0, 100.0)) : 0;
         progress_changed_ = used = true;
     }
     if (object.contains("progressMessage")) {

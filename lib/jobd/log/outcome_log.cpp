@@ -1,12 +1,12 @@
 #include "jobd/log/outcome_log.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <boost/json.hpp>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include <boost/json.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace jobd::log {
 
@@ -29,9 +29,8 @@ std::filesystem::path OutcomeLog::FileFor(std::int64_t company) const {
 
 bool OutcomeLog::Append(const Outcome& outcome) const {
     const std::string line = FormatOutcome(outcome) + "\n";
-    const int fd = ::open(FileFor(outcome.company).c_str(),
-                          O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-                          0640);
+    const int fd =
+        ::open(FileFor(outcome.company).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {
         return false;
     }

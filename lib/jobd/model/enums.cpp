@@ -82,12 +82,29 @@ std::optional<E> ValueOf(const Names<E, N>& names, std::string_view text) {
 
 }  // namespace
 
-std::string_view ToString(RunState value) { return NameOf(kRunStates, value); }
-std::string_view ToString(Trigger value) { return NameOf(kTriggers, value); }
-std::string_view ToString(Overlap value) { return NameOf(kOverlaps, value); }
-std::string_view ToString(Misfire value) { return NameOf(kMisfires, value); }
-std::string_view ToString(TriggerState value) { return NameOf(kTriggerStates, value); }
-std::string_view ToString(Role value) { return NameOf(kRoles, value); }
+std::string_view ToString(RunState value) {
+    return NameOf(kRunStates, value);
+}
+
+std::string_view ToString(Trigger value) {
+    return NameOf(kTriggers, value);
+}
+
+std::string_view ToString(Overlap value) {
+    return NameOf(kOverlaps, value);
+}
+
+std::string_view ToString(Misfire value) {
+    return NameOf(kMisfires, value);
+}
+
+std::string_view ToString(TriggerState value) {
+    return NameOf(kTriggerStates, value);
+}
+
+std::string_view ToString(Role value) {
+    return NameOf(kRoles, value);
+}
 
 template <>
 std::optional<RunState> Parse<RunState>(std::string_view text) {

@@ -40,8 +40,9 @@ const std::vector<std::string_view>& IpsJobTypes() {
 }
 
 bool IsJobType(std::string_view element) {
-    return element == kCommandJob ||
-           std::any_of(kTypes.begin(), kTypes.end(), [&](const auto& t) { return t.first == element; });
+    return element == kCommandJob || std::any_of(kTypes.begin(), kTypes.end(), [&](const auto& t) {
+               return t.first == element;
+           });
 }
 
 std::string_view JobTypeConstant(std::string_view element) {

@@ -126,8 +126,8 @@ std::optional<DateTimeText> ParseDateTime(std::string_view text) {
     if (!offset || pos != text.size()) {
         return std::nullopt;
     }
-    const year_month_day ymd{year(*y), month(static_cast<unsigned>(*mo)),
-                             day(static_cast<unsigned>(*d))};
+    const year_month_day ymd{
+        year(*y), month(static_cast<unsigned>(*mo)), day(static_cast<unsigned>(*d))};
     if (!ymd.ok()) {
         return std::nullopt;
     }

@@ -27,8 +27,12 @@ struct DateTimeText {
 std::optional<DateTimeText> ParseDateTime(std::string_view text);
 
 // Microseconds since the Unix epoch (how the store exchanges timestamptz with PostgreSQL).
-inline std::int64_t ToMicros(TimePoint t) { return t.time_since_epoch().count(); }
+inline std::int64_t ToMicros(TimePoint t) {
+    return t.time_since_epoch().count();
+}
 
-inline TimePoint FromMicros(std::int64_t micros) { return TimePoint(std::chrono::microseconds(micros)); }
+inline TimePoint FromMicros(std::int64_t micros) {
+    return TimePoint(std::chrono::microseconds(micros));
+}
 
 }  // namespace jobd

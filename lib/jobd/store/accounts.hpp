@@ -4,8 +4,9 @@
 
 #include <map>
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
+
+#include <pqxx/pqxx>
 
 #include "jobd/model/enums.hpp"
 #include "jobd/model/handles.hpp"

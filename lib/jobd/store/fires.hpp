@@ -2,9 +2,10 @@
 // What the scheduler needs from the jobs table (contract §8, §9). Blocking.
 
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
 #include <vector>
+
+#include <pqxx/pqxx>
 
 #include "jobd/model/job.hpp"
 

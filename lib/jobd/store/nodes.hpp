@@ -1,8 +1,9 @@
 #pragma once
 // Nodes: each jobd process registers itself and heartbeats (contract §9). Blocking.
 
-#include <pqxx/pqxx>
 #include <string>
+
+#include <pqxx/pqxx>
 
 namespace jobd::store {
 

@@ -4,8 +4,9 @@
 // Debian's 6.4 build).
 
 #include <optional>
-#include <pqxx/pqxx>
 #include <string>
+
+#include <pqxx/pqxx>
 
 #include "jobd/model/time.hpp"
 

@@ -1,8 +1,9 @@
 #pragma once
 // Reading job rows, shared by the store's query files (jobs.cpp, fires.cpp).
 
-#include <pqxx/pqxx>
 #include <string>
+
+#include <pqxx/pqxx>
 
 #include "jobd/model/job.hpp"
 
