@@ -194,8 +194,9 @@ json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
         // Contract §5: with neither execTime nor execSchedule the job runs now and stays as a
         // one-shot record (trigger state Complete).
         store::CompleteJob(tx, id);
-        ctx.effects.run_now.push_back(store::InsertRun(
-            tx, {id, spec.company, Trigger::Submit, ctx.now, spec.submit_user, 0, std::nullopt}));
+        const RunId run = store::InsertRun(
+            tx, {id, spec.company, Trigger::Submit, ctx.now, spec.submit_user, 0, std::nullopt});
+        ctx.effects.run_now.push_back({run, spec.company});
     }
     return {{"jobHandle", ToString(JobHandle{spec.company, spec.name})}};
 }
@@ -209,7 +210,7 @@ json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx) {
     const RunId run = store::InsertRun(
         tx,
         {job.id, job.spec.company, Trigger::Execute, ctx.now, ctx.principal.user, 0, std::nullopt});
-    ctx.effects.run_now.push_back(run);
+    ctx.effects.run_now.push_back({run, job.spec.company});
     return {{"runHandle", ToString(RunHandle{job.spec.company, job.spec.name, run})}};
 }
 

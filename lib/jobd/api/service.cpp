@@ -161,7 +161,7 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
         return std::pair(std::move(answer), std::move(ctx.effects));
     };
     auto [result, effects] = co_await db_.Run(std::move(operation));
-    for (const RunId run : effects.run_now) {
+    for (const auto& run : effects.run_now) {
         engine_.Enqueue(run, true);
     }
     for (const RunId run : effects.stop) {

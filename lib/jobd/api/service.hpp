@@ -23,6 +23,7 @@
 #include "jobd/auth/login_throttle.hpp"
 #include "jobd/auth/operation.hpp"
 #include "jobd/config/config.hpp"
+#include "jobd/engine/queued_run.hpp"
 #include "jobd/model/enums.hpp"
 #include "jobd/model/job.hpp"
 
@@ -47,7 +48,7 @@ struct Principal {
 
 // What a committed operation asks the engine to do.
 struct Effects {
-    std::vector<RunId> run_now;  // executeJob, submitJob without a time: ahead of the queue
+    std::vector<engine::QueuedRun> run_now;  // executeJob, submitJob without a time: ahead
     std::vector<RunId> stop;
     bool wake_scheduler = false;  // a job's next fire was set or changed
 };

@@ -1,5 +1,7 @@
 #include "jobd/engine/engine.hpp"
 
+#include <random>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -7,6 +9,7 @@
 #include <unistd.h>
 
 #include "jobd/engine/fire_decision.hpp"
+#include "jobd/engine/retry.hpp"
 #include "jobd/engine/run_output.hpp"
 #include "jobd/log/logger.hpp"
 #include "jobd/model/error.hpp"
@@ -34,7 +37,7 @@ constexpr int kFireBatch = 500;
 constexpr auto kMaxSchedulerSleep = std::chrono::seconds(60);
 
 struct FiredBatch {
-    std::vector<RunId> runs;
+    std::vector<QueuedRun> runs;
     std::size_t jobs = 0;
     std::optional<TimePoint> next_due;
 };
@@ -49,7 +52,7 @@ FiredBatch FireDue(pqxx::work& tx, TimePoint now, std::chrono::milliseconds grac
         const FireDecision decision = DecideFire(job, now, grace);
         if (decision.action == FireDecision::Action::Run) {
             if (const auto run = store::InsertScheduledRun(tx, job, decision.scheduled_for)) {
-                batch.runs.push_back(*run);
+                batch.runs.push_back({*run, job.spec.company});
             }
         } else {
             store::InsertSkippedRun(tx, job, decision.scheduled_for, decision.skip_reason);
@@ -94,12 +97,19 @@ store::RunEnd EndOf(const exec::Outcome& outcome) {
     std::abort();  // unreachable: every ending returns above
 }
 
+// Spreads retries of runs that failed together (RetryDelay takes it in [-0.2, 0.2]).
+double Jitter() {
+    thread_local std::mt19937 generator{std::random_device{}()};
+    return std::uniform_real_distribution<double>(-0.2, 0.2)(generator);
+}
+
 }  // namespace
 
 EngineSettings SettingsFrom(const config::Config& config) {
     EngineSettings settings;
     settings.node = config.node.name;
     settings.max_concurrent_runs = config.workers.max_concurrent_runs;
+    settings.per_company_max_concurrent_runs = config.workers.per_company_max_concurrent_runs;
     settings.misfire_grace = config.scheduler.misfire_grace;
     settings.output_limit_bytes = config.runs.output_limit_bytes;
     settings.launch.handlers = config.handlers;
@@ -159,8 +169,13 @@ asio::awaitable<void> Engine::Start() {
                    run.reason);
         AppendOutcome(run);
     }
-    for (const RunId id : recovery.queued) {
-        Enqueue(id, false);
+    const TimePoint now = Now();
+    for (const Run& run : recovery.queued) {
+        if (run.trigger == Trigger::Retry && run.scheduled_for > now) {
+            EnqueueAt({run.id, run.company}, run.scheduled_for);
+        } else {
+            Enqueue({run.id, run.company}, false);
+        }
     }
     asio::dispatch(strand_, [this] {
         scheduling_ = true;
@@ -190,9 +205,7 @@ asio::awaitable<void> Engine::ScheduleLoop() {
         const auto grace = settings_.misfire_grace;
         auto fire = [grace](pqxx::work& tx) { return FireDue(tx, Now(), grace); };
         const auto batch = co_await Persist(std::move(fire));
-        for (const RunId run : batch.runs) {
-            queue_.push_back(run);
-        }
+        queue_.insert(queue_.end(), batch.runs.begin(), batch.runs.end());
         Pump();
         if (batch.jobs == static_cast<std::size_t>(kFireBatch) || draining_) {
             continue;
@@ -205,10 +218,10 @@ asio::awaitable<void> Engine::ScheduleLoop() {
 }
 
 bool Engine::Idle() const {
-    return starting_ + running_.size() == 0 && !scheduling_;
+    return active_.empty() && !scheduling_;
 }
 
-void Engine::Enqueue(RunId run, bool front) {
+void Engine::Enqueue(QueuedRun run, bool front) {
     asio::dispatch(strand_, [this, run, front] {  // `this` outlives the strand's work (Drain)
         if (front) {
             queue_.push_front(run);
@@ -219,11 +232,26 @@ void Engine::Enqueue(RunId run, bool front) {
     });
 }
 
+void Engine::EnqueueAt(QueuedRun run, TimePoint due) {
+    asio::dispatch(strand_, [this, run, due] {
+        auto timer = std::make_unique<asio::steady_timer>(strand_, due - Now());
+        // The timer lives in pending_retries_, which Drain() empties before the engine goes.
+        timer->async_wait([this, run](const boost::system::error_code& ec) {
+            pending_retries_.erase(run.run);
+            if (!ec) {
+                queue_.push_back(run);
+                Pump();
+            }
+        });
+        pending_retries_[run.run] = std::move(timer);
+    });
+}
+
 void Engine::Stop(RunId run) {
     asio::dispatch(strand_, [this, run] {
-        const auto it = running_.find(run);
-        if (it != running_.end() && it->second->child) {
-            it->second->child->Stop();
+        const auto it = active_.find(run);
+        if (it != active_.end() && it->second.supervisor && it->second.supervisor->child) {
+            it->second.supervisor->child->Stop();
         }
     });
 }
@@ -237,17 +265,20 @@ void Engine::Reload(EngineSettings settings) {
 
 asio::awaitable<EngineStats> Engine::Stats() {
     auto read = [this]() -> asio::awaitable<EngineStats> {
-        co_return EngineStats{queue_.size(), starting_ + running_.size()};
+        co_return EngineStats{queue_.size(), active_.size()};
     };
     co_return co_await asio::co_spawn(strand_, std::move(read), use_awaitable);
 }
 
 void Engine::Pump() {
-    while (!draining_ && !queue_.empty() &&
-           starting_ + running_.size() < static_cast<std::size_t>(settings_.max_concurrent_runs)) {
-        const RunId run = queue_.front();
-        queue_.pop_front();
-        ++starting_;
+    while (!draining_ && active_.size() < static_cast<std::size_t>(settings_.max_concurrent_runs)) {
+        const auto next = TakeNext();
+        if (!next) {
+            return;
+        }
+        const RunId run = next->run;
+        active_.emplace(run, Active{next->company, nullptr});
+        ++company_active_[next->company];
         // The engine outlives every spawned supervision: Drain() waits for all of them.
         asio::co_spawn(strand_, Supervise(run), [this, run](std::exception_ptr error) {
             if (error) {
@@ -262,9 +293,27 @@ void Engine::Pump() {
     }
 }
 
+// The first queued run whose company is under workers.per_company_max_concurrent_runs, so one
+// tenant's backlog cannot starve the others.
+std::optional<QueuedRun> Engine::TakeNext() {
+    const auto limit = settings_.per_company_max_concurrent_runs;
+    for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+        if (!limit || company_active_[it->company] < *limit) {
+            const QueuedRun run = *it;
+            queue_.erase(it);
+            return run;
+        }
+    }
+    return std::nullopt;
+}
+
 void Engine::OnRunDone(RunId run) {
-    if (running_.erase(run) == 0) {
-        --starting_;
+    const auto it = active_.find(run);
+    if (it != active_.end()) {
+        if (--company_active_[it->second.company] == 0) {
+            company_active_.erase(it->second.company);
+        }
+        active_.erase(it);
     }
     if (draining_ && Idle()) {
         idle_.cancel();
@@ -280,8 +329,7 @@ asio::awaitable<void> Engine::Supervise(RunId id) {
         co_return;  // another node took it, or it was stopped while queued
     }
     auto supervisor = std::make_shared<Supervisor>(strand_, settings_.output_limit_bytes);
-    --starting_;
-    running_.emplace(id, supervisor);
+    active_[id].supervisor = supervisor;
     const Run& run = launch->run;
     Log().debug("run started company={} job=\"{}\" run={} trigger={}",
                 run.company,
@@ -353,14 +401,32 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
         supervisor->output.AddOwnDetail("FatalError", end.reason, Now());
     }
     const auto progress = supervisor->TakePending();
-    auto finish = [id, details = std::move(supervisor->unsaved), progress, end](pqxx::work& tx) {
+    const auto retry_delay = RetryDelay(launch.job, launch.run, end.state, Jitter());
+    const std::optional<TimePoint> retry_due =
+        retry_delay ? std::optional<TimePoint>(Now() + *retry_delay) : std::nullopt;
+    // The run's end and its retry commit together: a failed run is never left without the
+    // retry its job asks for.
+    auto finish = [id, details = std::move(supervisor->unsaved), progress, end, retry_due](
+                      pqxx::work& tx) {
         store::AppendDetails(tx, id, details);
         if (progress) {
             store::UpdateProgress(tx, id, progress->percent, progress->message);
         }
-        return store::FinishRun(tx, id, end);
+        Run run = store::FinishRun(tx, id, end);
+        const auto retry = retry_due ? std::optional<RunId>(store::InsertRetry(tx, run, *retry_due))
+                                     : std::nullopt;
+        return std::pair(std::move(run), retry);
     };
-    const Run finished = co_await Persist(std::move(finish));
+    const auto [finished, retry] = co_await Persist(std::move(finish));
+    if (retry) {
+        Log().info("run retry queued company={} run={} retry_run={} attempt={} in_ms={}",
+                   finished.company,
+                   id,
+                   *retry,
+                   finished.attempt + 1,
+                   retry_delay->count());
+        EnqueueAt({*retry, finished.company}, *retry_due);
+    }
     const auto duration = AppendOutcome(finished);
     Log().info(
         "run finished company={} job=\"{}\" run={} trigger={} state={} exit_code={} "
@@ -417,15 +483,16 @@ asio::awaitable<void> Engine::Drain() {
     auto drain = [this]() -> asio::awaitable<void> {
         draining_ = true;
         scheduler_wake_.cancel();
-        Log().info("draining queued={} running={}", queue_.size(), starting_ + running_.size());
-        if (starting_ + running_.size() > 0) {
+        pending_retries_.clear();  // still Queued in the database: the next start arms them
+        Log().info("draining queued={} running={}", queue_.size(), active_.size());
+        if (!active_.empty()) {
             idle_.expires_after(settings_.launch.stop_grace);
             co_await idle_.async_wait(asio::as_tuple(use_awaitable));
         }
-        for (auto& [id, supervisor] : running_) {
-            if (supervisor->child) {
+        for (auto& [id, active] : active_) {
+            if (active.supervisor && active.supervisor->child) {
                 Log().info("stopping run at shutdown run={}", id);
-                supervisor->child->Stop();
+                active.supervisor->child->Stop();
             }
         }
         while (!Idle()) {

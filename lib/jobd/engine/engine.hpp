@@ -10,6 +10,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -18,6 +19,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "jobd/engine/launch.hpp"
+#include "jobd/engine/queued_run.hpp"
 #include "jobd/log/outcome_log.hpp"
 #include "jobd/model/job.hpp"
 
@@ -30,6 +32,7 @@ namespace jobd::engine {
 struct EngineSettings {
     std::string node;
     int max_concurrent_runs = 1;
+    std::optional<int> per_company_max_concurrent_runs;  // unset: no tenant limit
     std::chrono::milliseconds misfire_grace = std::chrono::seconds(60);
     std::size_t output_limit_bytes = 1024 * 1024;
     LaunchSettings launch;
@@ -59,7 +62,7 @@ public:
     boost::asio::awaitable<void> Start();
 
     // Queues a committed run; `front`: executeJob overtakes scheduled runs (contract §5).
-    void Enqueue(RunId run, bool front);
+    void Enqueue(QueuedRun run, bool front);
 
     // A job was submitted, resumed or changed: look again for the earliest due fire.
     void WakeScheduler();
@@ -80,8 +83,17 @@ public:
 private:
     class Supervisor;
 
+    // A run this node has taken from the queue: claiming it, then running it.
+    struct Active {
+        CompanyId company = 0;
+        std::shared_ptr<Supervisor> supervisor;  // null while the claim is in flight
+    };
+
     void Pump();
+    std::optional<QueuedRun> TakeNext();
     void OnRunDone(RunId run);
+    // Queues a retry when it is due; a pending retry stays Queued in the database meanwhile.
+    void EnqueueAt(QueuedRun run, TimePoint due);
     bool Idle() const;
     // One line in the company's outcome file (contract §9); returns the run's duration.
     std::chrono::milliseconds AppendOutcome(const Run& run) const;
@@ -102,9 +114,10 @@ private:
     store::Pool& db_;
     const log::OutcomeLog& outcomes_;
     EngineSettings settings_;
-    std::deque<RunId> queue_;
-    std::map<RunId, std::shared_ptr<Supervisor>> running_;
-    std::size_t starting_ = 0;  // claimed from the queue, not yet in running_
+    std::deque<QueuedRun> queue_;
+    std::map<RunId, Active> active_;
+    std::map<CompanyId, int> company_active_;  // workers.per_company_max_concurrent_runs
+    std::map<RunId, std::unique_ptr<boost::asio::steady_timer>> pending_retries_;
     bool draining_ = false;
     bool scheduling_ = false;         // ScheduleLoop is running
     boost::asio::steady_timer idle_;  // cancelled when the last run ends (Drain waits on it)

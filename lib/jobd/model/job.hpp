@@ -63,6 +63,7 @@ struct Run {
     std::optional<TimePoint> ended_at;
     std::optional<int> exit_code;
     int attempt = 0;
+    std::optional<RunId> first_run;  // a retry's original run
     std::string submit_user_email;
     int progress = 0;
     std::string progress_message;

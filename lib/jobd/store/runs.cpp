@@ -23,7 +23,8 @@ constexpr const char* kRunColumns = R"sql(
     jobd_micros(r.queued_at), jobd_micros(r.started_at), jobd_micros(r.ended_at), r.exit_code,
     r.attempt, coalesce(u.email, ''), r.progress, r.progress_message,
     jobd_micros(r.progress_at), r.detail_rows, r.file_success_count, r.file_error_count,
-    r.file_warning_count, r.file_duplicate_count, r.file_update_count, r.total_file_count)sql";
+    r.file_warning_count, r.file_duplicate_count, r.file_update_count, r.total_file_count,
+    r.first_run_id)sql";
 
 constexpr const char* kRunJoins = R"sql(
     FROM runs r JOIN jobs j ON j.id = r.job_id LEFT JOIN users u ON u.id = r.submit_user_id)sql";
@@ -77,9 +78,6 @@ constexpr const char* kCancelQueued = R"sql(
 constexpr const char* kRunningOfJob = R"sql(
     SELECT id FROM runs WHERE job_id = $1 AND state = 'Running' ORDER BY id)sql";
 
-constexpr const char* kQueuedRuns = R"sql(
-    SELECT id FROM runs WHERE state = 'Queued' ORDER BY id)sql";
-
 Run ReadRun(const pqxx::row& row) {
     Run run;
     run.id = row[0].as<RunId>();
@@ -110,6 +108,7 @@ Run ReadRun(const pqxx::row& row) {
     run.file_duplicate_count = row[25].as<int>();
     run.file_update_count = row[26].as<int>();
     run.total_file_count = row[27].as<int>();
+    run.first_run = Nullable<RunId>(row[28]);
     return run;
 }
 
@@ -231,14 +230,23 @@ StopRequest StopJobRuns(pqxx::work& tx, JobId job, const std::string& reason) {
     return request;
 }
 
+RunId InsertRetry(pqxx::work& tx, const Run& failed, TimePoint due) {
+    return InsertRun(tx,
+                     {failed.job_id,
+                      failed.company,
+                      Trigger::Retry,
+                      due,
+                      std::nullopt,
+                      failed.attempt + 1,
+                      failed.first_run.value_or(failed.id)});
+}
+
 Recovery RecoverNode(pqxx::work& tx, const std::string& node) {
     Recovery recovery;
     for (const auto& row : tx.exec_params(kMarkLost, node)) {
         recovery.lost.push_back(SelectRun(tx, row[0].as<RunId>()));
     }
-    for (const auto& row : tx.exec(kQueuedRuns)) {
-        recovery.queued.push_back(row[0].as<RunId>());
-    }
+    recovery.queued = ReadRuns(tx.exec(SelectRuns("r.state = 'Queued' ORDER BY r.id")));
     return recovery;
 }
 

@@ -47,6 +47,10 @@ struct RunEnd {
 // Running -> finished. Returns the run as stored.
 Run FinishRun(pqxx::work& tx, RunId id, const RunEnd& end);
 
+// The next attempt of a failed run (trigger Retry), due at `due`; its attempt number and first
+// run link it to the original.
+RunId InsertRetry(pqxx::work& tx, const Run& failed, TimePoint due);
+
 // stopJob / deleteJob: the job's queued runs end Stopped before they start (returned), and the
 // ids of its Running runs, for the engine to stop.
 struct StopRequest {
@@ -56,11 +60,11 @@ struct StopRequest {
 
 StopRequest StopJobRuns(pqxx::work& tx, JobId job, const std::string& reason);
 
-// Start-up of `node`: its runs left Running by a previous life become Lost; returns the ids of
-// runs still Queued (committed but never started), oldest first, for the node to run.
+// Start-up of `node`: its runs left Running by a previous life become Lost; returns the runs
+// still Queued (committed but never started, or retries not yet due), oldest first.
 struct Recovery {
     std::vector<Run> lost;
-    std::vector<RunId> queued;
+    std::vector<Run> queued;
 };
 
 Recovery RecoverNode(pqxx::work& tx, const std::string& node);

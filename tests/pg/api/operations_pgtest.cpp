@@ -121,7 +121,8 @@ TEST_F(OperationsTest, RestartMarksRunningRunsLostAndReturnsQueuedOnes) {
     ASSERT_EQ(recovery.lost.size(), 1u);
     EXPECT_EQ(recovery.lost[0].id, running->run);
     EXPECT_EQ(recovery.lost[0].state, RunState::Lost);
-    EXPECT_EQ(recovery.queued, std::vector<RunId>{queued->run});
+    ASSERT_EQ(recovery.queued.size(), 1u);
+    EXPECT_EQ(recovery.queued[0].id, queued->run);
 }
 
 TEST_F(OperationsTest, DetailsPageAndFilterByLogType) {

@@ -1,0 +1,109 @@
+// End to end: retries of failed runs and the per-company concurrency limit (contract §7, §4;
+// issue #5).
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "e2e/jobd/daemon_fixture.hpp"
+
+namespace jobd::test {
+namespace {
+
+namespace json = boost::json;
+
+class RetriesLimitsTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        daemon_.AddCompany(47, "Demo");
+        daemon_.AddCompany(48, "Other");
+        daemon_.AddUser("admin@example.com", 47, "IpsAdmin");
+        daemon_.Start();
+    }
+
+    void Submit(const std::string& company,
+                const std::string& name,
+                const std::string& argv,
+                const std::string& extra = "") {
+        const auto answer = daemon_.Json(
+            "submitJob",
+            R"({"companyHandle":")" + company + R"(","jobName":")" + name +
+                R"(","execSchedule":"0 0 0 1 1 ?","overlap":"Allow","commandJob":{"argv":)" + argv +
+                "}" + extra + "}",
+            "admin@example.com");
+        ASSERT_EQ(answer.status, 200) << answer.body;
+    }
+
+    void Execute(const std::string& company, const std::string& name) {
+        const auto answer = daemon_.Json("executeJob",
+                                         R"({"companyHandle":")" + company + R"(","jobHandle":")" +
+                                             company + "|" + name + R"(|"})",
+                                         "admin@example.com");
+        ASSERT_EQ(answer.status, 200) << answer.body;
+    }
+
+    // Finished runs of the job, oldest first.
+    std::vector<json::object> Finished(const std::string& name) {
+        const auto answer =
+            daemon_.Json("getJobLogs",
+                         R"({"numRows":1000,"sortBy":"StartDate","sortDirection":"Ascending"})",
+                         "admin@example.com");
+        const json::object logs = json::parse(answer.body).as_object();
+        std::vector<json::object> runs;
+        for (const auto& log : logs.at("jobLogArray").as_array()) {
+            const auto& entry = log.as_object();
+            const auto state = entry.at("state").as_string();
+            if (entry.at("jobName").as_string() == name && state != "Queued" &&
+                state != "Running") {
+                runs.push_back(entry);
+            }
+        }
+        return runs;
+    }
+
+    JobdProcess daemon_{"workers:\n  per_company_max_concurrent_runs: 1\n"};
+};
+
+TEST_F(RetriesLimitsTest, FailedRunIsRetriedUpToMaxRetries) {
+    Submit("47",
+           "flaky",
+           R"(["/bin/sh","-c","exit 3"])",
+           R"(,"maxRetries":2,"retryBackoffSeconds":0)");
+    Execute("47", "flaky");
+    ASSERT_TRUE(WaitFor([&] { return Finished("flaky").size() == 3; })) << daemon_.Log();
+    const auto runs = Finished("flaky");
+    EXPECT_EQ(runs[0].at("trigger").as_string(), "Execute");
+    EXPECT_EQ(runs[1].at("trigger").as_string(), "Retry");
+    EXPECT_EQ(runs[2].at("trigger").as_string(), "Retry");
+    for (const auto& run : runs) {
+        EXPECT_EQ(run.at("state").as_string(), "Failed");
+    }
+}
+
+// Two runs of one company never overlap under a limit of 1, while another company's run goes
+// on beside them.
+TEST_F(RetriesLimitsTest, PerCompanyLimitSerializesATenant) {
+    Submit("47", "a", R"(["/bin/sh","-c","sleep 0.5"])");
+    Submit("47", "b", R"(["/bin/sh","-c","sleep 0.5"])");
+    Submit("48", "c", R"(["/bin/sh","-c","sleep 0.5"])");
+    Execute("47", "a");
+    Execute("47", "b");
+    Execute("48", "c");
+    ASSERT_TRUE(WaitFor([&] {
+        return Finished("a").size() == 1 && Finished("b").size() == 1 && Finished("c").size() == 1;
+    })) << daemon_.Log();
+    const auto a = Finished("a")[0];
+    const auto b = Finished("b")[0];
+    const auto c = Finished("c")[0];
+    // ISO 8601 UTC strings of one format compare as the instants they name.
+    const auto starts = [](const json::object& run) {
+        return std::string(run.at("startDate").as_string());
+    };
+    const auto ends = [](const json::object& run) {
+        return std::string(run.at("endDate").as_string());
+    };
+    EXPECT_TRUE(ends(a) <= starts(b) || ends(b) <= starts(a));
+    EXPECT_LT(starts(c), std::max(ends(a), ends(b)));
+}
+
+}  // namespace
+}  // namespace jobd::test
