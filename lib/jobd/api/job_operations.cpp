@@ -196,7 +196,7 @@ json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
         store::CompleteJob(tx, id);
         const RunId run = store::InsertRun(
             tx, {id, spec.company, Trigger::Submit, ctx.now, spec.submit_user, 0, std::nullopt});
-        ctx.effects.run_now.push_back({run, spec.company});
+        ctx.effects.run_now.push_back({run, spec.company, id, spec.overlap == Overlap::Queue});
     }
     return {{"jobHandle", ToString(JobHandle{spec.company, spec.name})}};
 }
@@ -210,7 +210,8 @@ json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx) {
     const RunId run = store::InsertRun(
         tx,
         {job.id, job.spec.company, Trigger::Execute, ctx.now, ctx.principal.user, 0, std::nullopt});
-    ctx.effects.run_now.push_back({run, job.spec.company});
+    ctx.effects.run_now.push_back(
+        {run, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
     return {{"runHandle", ToString(RunHandle{job.spec.company, job.spec.name, run})}};
 }
 

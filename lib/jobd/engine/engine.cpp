@@ -52,7 +52,8 @@ FiredBatch FireDue(pqxx::work& tx, TimePoint now, std::chrono::milliseconds grac
         const FireDecision decision = DecideFire(job, now, grace);
         if (decision.action == FireDecision::Action::Run) {
             if (const auto run = store::InsertScheduledRun(tx, job, decision.scheduled_for)) {
-                batch.runs.push_back({*run, job.spec.company});
+                batch.runs.push_back(
+                    {*run, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
             }
         } else {
             store::InsertSkippedRun(tx, job, decision.scheduled_for, decision.skip_reason);
@@ -95,6 +96,12 @@ store::RunEnd EndOf(const exec::Outcome& outcome) {
         case exec::Ending::SpawnFailed: return {RunState::Failed, std::nullopt, outcome.error};
     }
     std::abort();  // unreachable: every ending returns above
+}
+
+// Active runs per key; absent keys are 0 (and stay absent: the maps only hold busy keys).
+int CountOf(const std::map<std::int64_t, int>& counts, std::int64_t key) {
+    const auto it = counts.find(key);
+    return it == counts.end() ? 0 : it->second;
 }
 
 // Spreads retries of runs that failed together (RetryDelay takes it in [-0.2, 0.2]).
@@ -172,9 +179,9 @@ asio::awaitable<void> Engine::Start() {
     const TimePoint now = Now();
     for (const Run& run : recovery.queued) {
         if (run.trigger == Trigger::Retry && run.scheduled_for > now) {
-            EnqueueAt({run.id, run.company}, run.scheduled_for);
+            EnqueueAt(QueuedRunOf(run), run.scheduled_for);
         } else {
-            Enqueue({run.id, run.company}, false);
+            Enqueue(QueuedRunOf(run), false);
         }
     }
     asio::dispatch(strand_, [this] {
@@ -277,8 +284,9 @@ void Engine::Pump() {
             return;
         }
         const RunId run = next->run;
-        active_.emplace(run, Active{next->company, nullptr});
+        active_.emplace(run, Active{next->company, next->job, nullptr});
         ++company_active_[next->company];
+        ++job_active_[next->job];
         // The engine outlives every spawned supervision: Drain() waits for all of them.
         asio::co_spawn(strand_, Supervise(run), [this, run](std::exception_ptr error) {
             if (error) {
@@ -293,12 +301,14 @@ void Engine::Pump() {
     }
 }
 
-// The first queued run whose company is under workers.per_company_max_concurrent_runs, so one
-// tenant's backlog cannot starve the others.
+// The first queued run whose company is under workers.per_company_max_concurrent_runs (so one
+// tenant's backlog cannot starve the others) and, for overlap Queue, whose job has no run going.
 std::optional<QueuedRun> Engine::TakeNext() {
     const auto limit = settings_.per_company_max_concurrent_runs;
     for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-        if (!limit || company_active_[it->company] < *limit) {
+        const bool company_free = !limit || CountOf(company_active_, it->company) < *limit;
+        const bool job_free = !it->one_at_a_time || CountOf(job_active_, it->job) == 0;
+        if (company_free && job_free) {
             const QueuedRun run = *it;
             queue_.erase(it);
             return run;
@@ -312,6 +322,9 @@ void Engine::OnRunDone(RunId run) {
     if (it != active_.end()) {
         if (--company_active_[it->second.company] == 0) {
             company_active_.erase(it->second.company);
+        }
+        if (--job_active_[it->second.job] == 0) {
+            job_active_.erase(it->second.job);
         }
         active_.erase(it);
     }
@@ -425,7 +438,8 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
                    *retry,
                    finished.attempt + 1,
                    retry_delay->count());
-        EnqueueAt({*retry, finished.company}, *retry_due);
+        EnqueueAt({*retry, finished.company, finished.job_id, finished.overlap == Overlap::Queue},
+                  *retry_due);
     }
     const auto duration = AppendOutcome(finished);
     Log().info(

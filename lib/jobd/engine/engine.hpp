@@ -86,6 +86,7 @@ private:
     // A run this node has taken from the queue: claiming it, then running it.
     struct Active {
         CompanyId company = 0;
+        JobId job = 0;
         std::shared_ptr<Supervisor> supervisor;  // null while the claim is in flight
     };
 
@@ -117,6 +118,7 @@ private:
     std::deque<QueuedRun> queue_;
     std::map<RunId, Active> active_;
     std::map<CompanyId, int> company_active_;  // workers.per_company_max_concurrent_runs
+    std::map<JobId, int> job_active_;          // overlap Queue
     std::map<RunId, std::unique_ptr<boost::asio::steady_timer>> pending_retries_;
     bool draining_ = false;
     bool scheduling_ = false;         // ScheduleLoop is running

@@ -53,6 +53,7 @@ struct Run {
     std::string job_type;
     std::string description;
     std::string locale;
+    Overlap overlap = Overlap::Forbid;  // the job's
     Trigger trigger = Trigger::Execute;
     RunState state = RunState::Queued;
     std::string reason;

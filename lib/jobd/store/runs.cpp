@@ -24,7 +24,7 @@ constexpr const char* kRunColumns = R"sql(
     r.attempt, coalesce(u.email, ''), r.progress, r.progress_message,
     jobd_micros(r.progress_at), r.detail_rows, r.file_success_count, r.file_error_count,
     r.file_warning_count, r.file_duplicate_count, r.file_update_count, r.total_file_count,
-    r.first_run_id)sql";
+    r.first_run_id, j.overlap)sql";
 
 constexpr const char* kRunJoins = R"sql(
     FROM runs r JOIN jobs j ON j.id = r.job_id LEFT JOIN users u ON u.id = r.submit_user_id)sql";
@@ -109,6 +109,7 @@ Run ReadRun(const pqxx::row& row) {
     run.file_update_count = row[26].as<int>();
     run.total_file_count = row[27].as<int>();
     run.first_run = Nullable<RunId>(row[28]);
+    run.overlap = Parse<Overlap>(row[29].as<std::string>()).value_or(Overlap::Forbid);
     return run;
 }
 

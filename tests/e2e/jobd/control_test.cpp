@@ -104,5 +104,33 @@ TEST_F(ControlTest, DeleteKeepsTheHistoryReadable) {
     Submit("deletable", R"(["/bin/true"])");
 }
 
+// Overlap Queue: a second run of the job waits for the first, then runs (contract §5).
+TEST_F(ControlTest, QueueOverlapRunsOneAfterAnother) {
+    const auto answer = daemon_->Json("submitJob",
+                                      R"({"companyHandle":"47","jobName":"serial",
+        "execSchedule":"0 0 0 1 1 ?","overlap":"Queue",
+        "commandJob":{"argv":["/bin/sh","-c","sleep 0.3"]}})",
+                                      "admin@example.com");
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    ASSERT_EQ(Call("executeJob", "serial").status, 200);
+    ASSERT_EQ(Call("executeJob", "serial").status, 200);
+    std::vector<json::object> runs;
+    ASSERT_TRUE(WaitFor([&] {
+        const auto logs = daemon_->Json(
+            "getJobLogs", R"({"numRows":100,"sortDirection":"Ascending"})", "admin@example.com");
+        const json::object all = json::parse(logs.body).as_object();
+        runs.clear();
+        for (const auto& log : all.at("jobLogArray").as_array()) {
+            if (log.at("jobName").as_string() == "serial" &&
+                log.at("state").as_string() == "Succeeded") {
+                runs.push_back(log.as_object());
+            }
+        }
+        return runs.size() == 2;
+    }));
+    EXPECT_LE(std::string(runs[0].at("endDate").as_string()),
+              std::string(runs[1].at("startDate").as_string()));
+}
+
 }  // namespace
 }  // namespace jobd::test
