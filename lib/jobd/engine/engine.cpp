@@ -35,6 +35,7 @@ constexpr int kFireBatch = 500;
 // The scheduler looks again at least this often, so a change made by another node without a
 // wake-up is picked up (LISTEN/NOTIFY wakes it sooner).
 constexpr auto kMaxSchedulerSleep = std::chrono::seconds(60);
+constexpr auto kSchedulerRetry = std::chrono::seconds(1);
 
 struct FiredBatch {
     std::vector<QueuedRun> runs;
@@ -211,7 +212,17 @@ asio::awaitable<void> Engine::ScheduleLoop() {
     while (!draining_) {
         const auto grace = settings_.misfire_grace;
         auto fire = [grace](pqxx::work& tx) { return FireDue(tx, Now(), grace); };
-        const auto batch = co_await Persist(std::move(fire));
+        FiredBatch batch;
+        try {
+            batch = co_await db_.Run(std::move(fire));
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Unavailable) {
+                throw;
+            }
+            // Not Persist: a shutdown must not wait for the database to come back to fire.
+            Log().warn("scheduler cannot reach the database error=\"{}\"", e.what());
+            batch.next_due = Now() + kSchedulerRetry;
+        }
         queue_.insert(queue_.end(), batch.runs.begin(), batch.runs.end());
         Pump();
         if (batch.jobs == static_cast<std::size_t>(kFireBatch) || draining_) {
