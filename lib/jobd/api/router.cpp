@@ -5,8 +5,10 @@
 
 #include "jobd/api/fault_map.hpp"
 #include "jobd/api/json_codec.hpp"
+#include "jobd/api/openapi.hpp"
 #include "jobd/api/service.hpp"
 #include "jobd/api/soap_codec.hpp"
+#include "jobd/api/wsdl.hpp"
 #include "jobd/log/logger.hpp"
 #include "jobd/model/error.hpp"
 
@@ -54,6 +56,15 @@ boost::asio::awaitable<HttpResponse> Router::Route(HttpRequest request) {
     const std::string path(PathOf(request.target));
     if (path == "/healthz" && request.method == "GET") {
         co_return co_await Health();
+    }
+    if (path == "/IpsApi.wsdl" && request.method == "GET") {
+        // The endpoint as the client reached it, so generated stubs call this very server.
+        const std::string host(HeaderValue(request, "host"));
+        const std::string endpoint = "http://" + (host.empty() ? "localhost" : host) + "/IpsApi";
+        co_return HttpResponse{200, std::string(kSoapContentType), Wsdl(endpoint), {}};
+    }
+    if (path == "/api/v1/openapi.json" && request.method == "GET") {
+        co_return HttpResponse{200, std::string(kJsonContentType), OpenApiJson(), {}};
     }
     if (path == "/IpsApi" || path == "/scene7/services/IpsApiService") {
         if (request.method != "POST") {

@@ -313,6 +313,16 @@ TEST_F(ExecuteJobTest, AdminTokenWorksAsBearerAndIsStoredHashed) {
     EXPECT_EQ(wrong.status, 401);
 }
 
+TEST_F(ExecuteJobTest, ServesItsWsdlAndOpenApi) {
+    const auto wsdl = daemon_->Get("/IpsApi.wsdl");
+    EXPECT_EQ(wsdl.status, 200);
+    EXPECT_NE(wsdl.body.find("executeJobParam"), std::string::npos);
+    EXPECT_NE(wsdl.body.find("/IpsApi\""), std::string::npos);  // the endpoint it was fetched from
+    const auto openapi = daemon_->Get("/api/v1/openapi.json");
+    ASSERT_EQ(openapi.status, 200);
+    EXPECT_TRUE(Parse(openapi.body).at("paths").as_object().contains("/api/v1/executeJob"));
+}
+
 TEST_F(ExecuteJobTest, HealthzAnswers) {
     EXPECT_EQ(daemon_->Get("/healthz").status, 200);
 }
