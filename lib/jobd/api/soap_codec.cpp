@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <vector>
 
 #include <boost/json/value.hpp>
@@ -262,22 +263,10 @@ void ReadHeader(const pugi::xml_node& header, Call& call) {
     }
 }
 
-class StringWriter : public pugi::xml_writer {
-public:
-    void write(const void* data, std::size_t size) override {
-        text_.append(static_cast<const char*>(data), size);
-    }
-
-    std::string Take() { return std::move(text_); }
-
-private:
-    std::string text_;
-};
-
 std::string Serialize(const pugi::xml_document& document) {
-    StringWriter writer;
-    document.save(writer, "", pugi::format_raw, pugi::encoding_utf8);
-    return writer.Take();
+    std::ostringstream out;
+    document.save(out, "", pugi::format_raw, pugi::encoding_utf8);
+    return std::move(out).str();
 }
 
 // The Body element of a new SOAP 1.1 envelope in document.

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <set>
+#include <sstream>
 
 #include <pugixml.hpp>
 
@@ -241,17 +242,6 @@ void AppendBindingAndService(pugi::xml_node definitions, std::string_view servic
     Attr(Child(port, "soap:address"), "location", service_url);
 }
 
-class StringWriter : public pugi::xml_writer {
-public:
-    void write(const void* data, std::size_t size) override {
-        text_.append(static_cast<const char*>(data), size);
-    }
-    std::string Take() { return std::move(text_); }
-
-private:
-    std::string text_;
-};
-
 }  // namespace
 
 std::string Wsdl(std::string_view service_url) {
@@ -269,9 +259,9 @@ std::string Wsdl(std::string_view service_url) {
     AppendMessages(definitions);
     AppendPortType(definitions);
     AppendBindingAndService(definitions, service_url);
-    StringWriter writer;
-    document.save(writer, "  ", pugi::format_indent, pugi::encoding_utf8);
-    return writer.Take();
+    std::ostringstream out;
+    document.save(out, "  ", pugi::format_indent, pugi::encoding_utf8);
+    return std::move(out).str();
 }
 
 }  // namespace jobd::api
