@@ -1,4 +1,4 @@
-// addCompany and addUser: IpsAdmin only (contract §5, §6); the service checks the role.
+// addCompany and addUser: IpsAdmin only (contract §5, §6).
 
 #include <boost/json.hpp>
 
@@ -27,6 +27,7 @@ Role RoleOf(const Params& params) {
 }  // namespace
 
 boost::json::object AddCompany(OperationContext& ctx, pqxx::work& tx) {
+    ctx.AuthorizeGlobal();
     const std::string name = ctx.params.RequireString("companyName");
     const auto handle = ctx.params.OptionalCompany("companyHandle");
     const CompanyId id = store::AddCompany(tx, name, handle);
@@ -34,6 +35,7 @@ boost::json::object AddCompany(OperationContext& ctx, pqxx::work& tx) {
 }
 
 boost::json::object AddUser(OperationContext& ctx, pqxx::work& tx) {
+    ctx.AuthorizeGlobal();
     const std::string email = ctx.params.RequireString("email");
     if (email.find('@') == std::string::npos) {
         throw Error(ErrorKind::InvalidParameter, "email: not an e-mail address", "email");

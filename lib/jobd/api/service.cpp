@@ -98,6 +98,13 @@ Role OperationContext::Authorize(pqxx::work& tx, CompanyId company) const {
     return role->second;
 }
 
+void OperationContext::AuthorizeGlobal() const {
+    if (!principal.ips_admin) {
+        throw Error(ErrorKind::NoPermission,
+                    std::string(auth::ToString(operation)) + ": only IpsAdmin may call it");
+    }
+}
+
 std::optional<std::vector<CompanyId>> OperationContext::VisibleCompanies(pqxx::work& tx) const {
     if (const auto company = params.OptionalCompany()) {
         Authorize(tx, *company);
@@ -150,13 +157,6 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
         const TimePoint now = Now();
         const Principal principal = Authenticate(tx, call);
         OperationContext ctx{spec->operation, principal, Params(call.params), *config, now, {}};
-        if (spec->operation == Operation::addCompany || spec->operation == Operation::addUser) {
-            if (!principal.ips_admin) {
-                throw Error(
-                    ErrorKind::NoPermission,
-                    std::string(auth::ToString(spec->operation)) + ": only IpsAdmin may call it");
-            }
-        }
         boost::json::object answer = spec->run(ctx, tx);
         return std::pair(std::move(answer), std::move(ctx.effects));
     };

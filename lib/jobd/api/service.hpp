@@ -59,6 +59,10 @@ struct OperationContext {
     // NotMember (20006) or NoPermission (20003).
     Role Authorize(pqxx::work& tx, CompanyId company) const;
 
+    // Operations without a company (addCompany, addUser): IpsAdmin only (contract §5), else
+    // NoPermission (20003).
+    void AuthorizeGlobal() const;
+
     // Companies whose data this operation may show: the one asked for (authorized), else every
     // company the caller's role allows it in; nullopt means all (IpsAdmin).
     std::optional<std::vector<CompanyId>> VisibleCompanies(pqxx::work& tx) const;
