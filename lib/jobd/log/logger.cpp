@@ -7,6 +7,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "jobd/log/detail/journal_sink.hpp"
+
 namespace jobd::log {
 namespace {
 
@@ -21,7 +23,14 @@ void CreateOnce() {
     static std::once_flag once;
     std::call_once(once, [] {
         // One sink for all subsystems keeps lines from different threads whole and ordered.
-        auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+        // Under systemd the journal gets structured fields (it keeps its own time stamps, so
+        // the journal sink sends the bare message and ignores the pattern).
+        spdlog::sink_ptr sink;
+        if (detail::StderrIsJournal()) {
+            sink = std::make_shared<detail::JournalSink>();
+        } else {
+            sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+        }
         for (std::size_t i = 0; i < kNames.size(); ++i) {
             auto logger = std::make_shared<spdlog::logger>(std::string(kNames[i]), sink);
             logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %n: %v");

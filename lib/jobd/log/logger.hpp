@@ -13,7 +13,9 @@ namespace jobd::log {
 
 enum class Subsystem { Main, Api, Engine, Store, Exec };
 
-// Creates the loggers, writing to stderr; `level` as in config (info, debug, ...).
+// Creates the loggers; `level` as in config (info, debug, ...). They write to journald with
+// structured fields (journal_fields.hpp) when systemd connected stderr to the journal
+// (JOURNAL_STREAM), and lines with a time stamp to stderr otherwise.
 void Setup(std::string_view level);
 
 // Changes the level of every subsystem logger (SIGHUP).
