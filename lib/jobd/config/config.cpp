@@ -622,3 +622,52 @@ std::vector<std::string> ChangedNonReloadableKeys(const Config& a, const Config&
 }
 
 }  // namespace jobd::config
+
+namespace jobd::config {
+namespace {
+
+// Markdown of the key table as roff text: code spans bold (with real minus signs, as they are
+// typed), backslashes escaped, the table's one non-ASCII sign as its roff glyph.
+std::string RoffText(std::string_view markdown) {
+    constexpr std::string_view kTimes = "×";
+    std::string out;
+    bool in_code = false;
+    for (std::size_t i = 0; i < markdown.size(); ++i) {
+        const char c = markdown[i];
+        if (c == '`') {
+            out += in_code ? "\\fR" : "\\fB";
+            in_code = !in_code;
+        } else if (c == '\\') {
+            out += "\\e";
+        } else if (c == '-' && in_code) {
+            out += "\\-";
+        } else if (markdown.substr(i).starts_with(kTimes)) {
+            out += "\\(mu";
+            i += kTimes.size() - 1;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+// Text lines start with `\&` so that one beginning with `.` or `'` is not read as a request.
+std::string DescribeKeysRoff() {
+    std::string roff;
+    for (const Key& key : kKeys) {
+        roff += ".TP\n\\&" + RoffText("`" + std::string(key.name) + "`") +
+                " (default: " + RoffText(key.default_text) +
+                "; reloadable: " + (key.same_for_restart ? "no" : "yes") + ")\n\\&" +
+                RoffText(key.meaning) + "\n";
+    }
+    roff += ".PP\n\\fI<jobType>\\fR is one of the IPS job-type elements:\n";
+    for (const std::string_view name : kJobTypes) {
+        roff += "\\&" + RoffText("`" + std::string(name) + "`") +
+                (name == kJobTypes.back() ? "." : ",") + "\n";
+    }
+    return roff;
+}
+
+}  // namespace jobd::config

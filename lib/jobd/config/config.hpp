@@ -127,6 +127,10 @@ std::optional<Duration> ParseDuration(std::string_view text);
 // docs/configuration.md holds it and a unit test keeps the two equal.
 std::string DescribeKeys();
 
+// The same keys as roff for the jobd.yaml(5) man page: one `.TP` paragraph per key (key in bold,
+// then default, reloadability and meaning), Markdown code spans in bold, then the job types.
+std::string DescribeKeysRoff();
+
 // The keys whose values differ between a and b but only take effect after a restart, in table
 // order (`database.url`, `api.listen`, ...); SIGHUP warns about them and applies the rest.
 std::vector<std::string> ChangedNonReloadableKeys(const Config& a, const Config& b);
