@@ -1,0 +1,267 @@
+// jobd's side of the benchmark: a daemon started per workload with its own config, and the API
+// client the workloads drive it with (JSON over HTTP keep-alive, or SOAP).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+import { Delay, FreePort, Run, WaitFor } from './lib.mjs';
+
+const kStartTimeoutMs = 120_000;
+
+// One jobd process on the benchmark's database, configured for one workload.
+export class JobdNode {
+    constructor(env, name) {
+        this.env = env; // the BenchEnv of main.mjs
+        this.dir = path.join(env.work_dir, name);
+        this.config_path = path.join(this.dir, 'jobd.yaml');
+        this.outcome_path = path.join(this.dir, 'log', 'companies', `${env.jobd.company}.log`);
+        this.process = null;
+    }
+
+    WriteConfig({ workers, port }) {
+        const workers_line = workers ? `workers: {max_concurrent_runs: ${workers}}` : '';
+        fs.mkdirSync(path.join(this.dir, 'log'), { recursive: true });
+        fs.writeFileSync(
+            this.config_path,
+            [
+                'node: {name: bench}',
+                `database: {url: "${this.env.jobd_db_url}"}`,
+                `api: {listen: "127.0.0.1:${port}", unix_socket: ""}`,
+                workers_line,
+                `log: {level: info, dir: "${path.join(this.dir, 'log')}"}`,
+                '',
+            ].join('\n'),
+        );
+    }
+
+    // Starts jobd and resolves once /healthz answers 200; `workers` is max_concurrent_runs.
+    async Start({ workers }) {
+        const port = await FreePort();
+        this.WriteConfig({ workers, port });
+        this.url = `http://127.0.0.1:${port}`;
+        const log = fs.openSync(path.join(this.dir, 'jobd.log'), 'a');
+        const started = process.hrtime.bigint();
+        this.process = spawn(this.env.jobd_bin, ['--config', this.config_path], {
+            stdio: ['ignore', log, log],
+            cwd: this.dir,
+        });
+        fs.closeSync(log);
+        const child = this.process;
+        const orphan_guard = () => child.kill('SIGKILL'); // the driver died: leave no daemon behind
+        process.once('exit', orphan_guard);
+        this.exited = new Promise((resolve) => child.once('exit', resolve));
+        child.once('exit', () => process.removeListener('exit', orphan_guard));
+        await WaitFor(
+            'jobd /healthz',
+            async () => {
+                if (this.process.exitCode !== null) {
+                    throw new Error(`jobd exited with ${this.process.exitCode}; see ${this.dir}/jobd.log`);
+                }
+                return (await HealthStatus(this.url)) === 200;
+            },
+            kStartTimeoutMs,
+            10,
+        );
+        this.start_ms = Number(process.hrtime.bigint() - started) / 1e6;
+        return this;
+    }
+
+    Pid() {
+        return this.process.pid;
+    }
+
+    async Stop() {
+        if (this.process === null || this.process.exitCode !== null) {
+            return;
+        }
+        this.process.kill('SIGTERM');
+        await this.exited;
+        this.process = null;
+    }
+
+    // The company's outcome log: one JSON line per finished run (contract §9), written after the
+    // run's row is committed, so reading it observes completed runs without querying.
+    Outcomes() {
+        return new OutcomeCounter(this.outcome_path);
+    }
+
+    Client({ sockets = 1 } = {}) {
+        return new JobdClient(this.url, this.env.jobd, sockets);
+    }
+}
+
+// Counts the outcome lines appended since it was made, reading only the new bytes.
+export class OutcomeCounter {
+    constructor(file) {
+        this.file = file;
+        this.offset = Exists(file) ? fs.statSync(file).size : 0;
+        this.count = 0;
+        this.not_succeeded = 0;
+        this.partial = '';
+    }
+
+    Poll() {
+        if (!Exists(this.file)) {
+            return this.count;
+        }
+        const fd = fs.openSync(this.file, 'r');
+        try {
+            const buffer = Buffer.alloc(1 << 20);
+            for (;;) {
+                const read = fs.readSync(fd, buffer, 0, buffer.length, this.offset);
+                if (read === 0) {
+                    break;
+                }
+                this.offset += read;
+                const lines = (this.partial + buffer.subarray(0, read).toString()).split('\n');
+                this.partial = lines.pop();
+                for (const line of lines) {
+                    this.count++;
+                    if (!line.includes('"state":"Succeeded"')) {
+                        this.not_succeeded++;
+                    }
+                }
+            }
+        } finally {
+            fs.closeSync(fd);
+        }
+        return this.count;
+    }
+}
+
+function Exists(file) {
+    return fs.existsSync(file);
+}
+
+function HealthStatus(url) {
+    return new Promise((resolve) => {
+        const request = http.get(`${url}/healthz`, (response) => {
+            response.resume();
+            resolve(response.statusCode);
+        });
+        request.on('error', () => resolve(0));
+    });
+}
+
+// The API over HTTP/1.1 keep-alive connections (at most `sockets` at once).
+export class JobdClient {
+    constructor(url, credentials, sockets) {
+        this.url = new URL(url);
+        this.credentials = credentials;
+        this.agent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+        this.bearer = `Bearer ${credentials.token}`;
+    }
+
+    Post(pathname, body, headers) {
+        return new Promise((resolve, reject) => {
+            const request = http.request(
+                {
+                    host: this.url.hostname,
+                    port: this.url.port,
+                    method: 'POST',
+                    path: pathname,
+                    agent: this.agent,
+                    headers: { 'Content-Length': Buffer.byteLength(body), ...headers },
+                },
+                (response) => {
+                    const chunks = [];
+                    response.on('data', (chunk) => chunks.push(chunk));
+                    response.on('end', () => {
+                        const text = Buffer.concat(chunks).toString();
+                        if (response.statusCode !== 200) {
+                            reject(new Error(`${pathname}: HTTP ${response.statusCode}: ${text}`));
+                        } else {
+                            resolve(text);
+                        }
+                    });
+                },
+            );
+            request.on('error', reject);
+            request.end(body);
+        });
+    }
+
+    async Json(operation, fields) {
+        const text = await this.Post(`/api/v1/${operation}`, JSON.stringify(fields), {
+            'Content-Type': 'application/json',
+            Authorization: this.bearer,
+        });
+        return JSON.parse(text);
+    }
+
+    // executeJob as an IPS SOAP client sends it: envelope, authHeader with user and password.
+    Soap(operation, inner) {
+        const { user, password } = this.credentials;
+        const body =
+            '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" ' +
+            'xmlns:t="http://www.scene7.com/IpsApi/xsd"><soapenv:Header><t:authHeader>' +
+            `<t:user>${user}</t:user><t:password>${password}</t:password></t:authHeader>` +
+            `</soapenv:Header><soapenv:Body><t:${operation}Param>${inner}</t:${operation}Param>` +
+            '</soapenv:Body></soapenv:Envelope>';
+        return this.Post('/IpsApi', body, {
+            'Content-Type': 'text/xml; charset=utf-8',
+            SOAPAction: operation,
+        });
+    }
+
+    ExecuteJson(job_handle) {
+        return this.Json('executeJob', { companyHandle: this.credentials.company, jobHandle: job_handle });
+    }
+
+    ExecuteSoap(job_handle) {
+        return this.Soap(
+            'executeJob',
+            `<t:companyHandle>${this.credentials.company}</t:companyHandle>` +
+                `<t:jobHandle>${XmlEscape(job_handle)}</t:jobHandle>`,
+        );
+    }
+
+    // A commandJob; `when` is {execTime} or {execSchedule}; overlap Allow lets runs of the job
+    // go concurrently, as the throughput workload needs.
+    async SubmitCommandJob(name, argv, when) {
+        const answer = await this.Json('submitJob', {
+            companyHandle: this.credentials.company,
+            jobName: name,
+            overlap: 'Allow',
+            ...when,
+            commandJob: { argv },
+        });
+        return answer.jobHandle;
+    }
+
+    Close() {
+        this.agent.destroy();
+    }
+}
+
+function XmlEscape(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+// Company, IpsAdmin user and API token of the benchmark, made with jobd's own admin commands.
+export async function SetUpJobdAccounts(env) {
+    const config = path.join(env.work_dir, 'admin.yaml');
+    fs.writeFileSync(
+        config,
+        `database: {url: "${env.jobd_db_url}"}\napi: {unix_socket: ""}\nlog: {dir: "${path.join(env.work_dir, 'log')}"}\n`,
+    );
+    await Run(env.jobd_bin, ['migrate', '--config', config]);
+    const company_out = await Run(env.jobd_bin, ['admin', 'add-company', 'Bench', '--config', config]);
+    const company = /companyHandle=(\d+)/.exec(company_out)?.[1];
+    if (!company) {
+        throw new Error(`jobd admin add-company printed no handle: ${company_out}`);
+    }
+    const user = 'bench@example.com';
+    const password = 'bench-password-not-secret';
+    await Run(
+        env.jobd_bin,
+        ['admin', 'add-user', user, '--company', company, '--role', 'IpsAdmin', '--password-stdin', '--config', config],
+        { input: password },
+    );
+    const token_out = await Run(env.jobd_bin, ['admin', 'add-token', user, '--config', config]);
+    const token = token_out.trim().split(/\s+/).pop();
+    return { company, user, password, token };
+}
+
+export { Delay };

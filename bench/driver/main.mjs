@@ -1,0 +1,188 @@
+// The benchmark driver that scripts/bench runs (with Node >= 22 from bench/peers): sets up the
+// databases, runs the chosen workloads against jobd and its peers, prints a table and writes
+// the results file. See bench/README.md.
+//
+//   main.mjs [--quick] [--workloads latency,throughput,limits,punctuality,idle] [--reps N] [--out FILE]
+//
+// Everything about the machine comes from the environment scripts/bench sets (BENCH_*).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { SetUpJobdAccounts } from './jobd.mjs';
+import { ImportPeerPackage, PeerPackageVersion, Run } from './lib.mjs';
+import { PrintTable, Ratios } from './report.mjs';
+import { IdleCost, MachineLimits, Punctuality, Throughput, TriggerLatency } from './workloads.mjs';
+
+const kWorkloads = ['latency', 'throughput', 'limits', 'punctuality', 'idle'];
+
+// Full-size counts (issue #8) and the quick ones of a functional run.
+const kFull = {
+    reps: 3,
+    latency: 1000,
+    latency_polling: 100,
+    throughput: 20000,
+    concurrency: [8, 32],
+    spawn: 20000,
+    insert_seconds: 10,
+    per_second_jobs: 1000,
+    punctuality_seconds: 10,
+    simultaneous_jobs: 10000,
+    simultaneous_lead_seconds: 60,
+    punctuality_workers: 8,
+    idle_jobs: 100000,
+    idle_seconds: 60,
+    idle_settle_seconds: 10,
+};
+const kQuick = {
+    reps: 3,
+    latency: 30,
+    latency_polling: 5,
+    throughput: 300,
+    concurrency: [8, 32],
+    spawn: 1000,
+    insert_seconds: 2,
+    per_second_jobs: 20,
+    punctuality_seconds: 3,
+    simultaneous_jobs: 200,
+    simultaneous_lead_seconds: 10,
+    punctuality_workers: 8,
+    idle_jobs: 1000,
+    idle_seconds: 3,
+    idle_settle_seconds: 1,
+};
+
+function Options() {
+    const { values } = parseArgs({
+        options: {
+            quick: { type: 'boolean', default: false },
+            workloads: { type: 'string', default: kWorkloads.join(',') },
+            reps: { type: 'string' },
+            out: { type: 'string' },
+        },
+    });
+    const workloads = values.workloads.split(',').filter(Boolean);
+    for (const workload of workloads) {
+        if (!kWorkloads.includes(workload)) {
+            throw new Error(`--workloads: unknown workload ${workload}; known: ${kWorkloads.join(', ')}`);
+        }
+    }
+    const counts = { ...(values.quick ? kQuick : kFull) };
+    if (values.reps !== undefined) {
+        counts.reps = Number(values.reps);
+        if (!Number.isInteger(counts.reps) || counts.reps < 1) {
+            throw new Error(`--reps: must be a whole number of at least 1, got ${values.reps}`);
+        }
+    }
+    return { quick: values.quick, workloads, counts, out: values.out };
+}
+
+function Required(name) {
+    const value = process.env[name];
+    if (!value) {
+        throw new Error(`${name} is not set: run the benchmark through scripts/bench`);
+    }
+    return value;
+}
+
+function DatabaseUrl(admin_url, database) {
+    const url = new URL(admin_url);
+    url.pathname = `/${database}`;
+    return url.toString();
+}
+
+async function CreateDatabases(env) {
+    const pg = (await ImportPeerPackage('pg')).default;
+    const admin = new pg.Client({ connectionString: env.admin_db_url });
+    await admin.connect();
+    try {
+        for (const database of [env.jobd_db, env.graphile_db, env.pgboss_db, env.limits_db]) {
+            await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+            await admin.query(`CREATE DATABASE ${database}`);
+        }
+        return (await admin.query('SHOW server_version')).rows[0].server_version;
+    } finally {
+        await admin.end();
+    }
+}
+
+function Machine() {
+    const cpus = os.cpus();
+    return {
+        cores: cpus.length,
+        cpu_model: cpus[0]?.model ?? 'unknown',
+        memory_bytes: os.totalmem(),
+        kernel: `${os.type()} ${os.release()}`,
+        load_average_at_start: os.loadavg(),
+        hostname: os.hostname(),
+    };
+}
+
+async function Main() {
+    const options = Options();
+    const admin_db_url = Required('BENCH_PG_URL');
+    const env = {
+        work_dir: Required('BENCH_WORK_DIR'),
+        jobd_bin: Required('BENCH_JOBD_BIN'),
+        ping_bin: Required('BENCH_PING_BIN'),
+        spawn_bin: Required('BENCH_SPAWN_BIN'),
+        pgbench_bin: Required('BENCH_PGBENCH_BIN'),
+        node22: process.execPath,
+        admin_db_url,
+        jobd_db: 'bench_jobd',
+        graphile_db: 'bench_graphile',
+        pgboss_db: 'bench_pgboss',
+        limits_db: 'bench_limits',
+    };
+    env.jobd_db_url = DatabaseUrl(admin_db_url, env.jobd_db);
+    env.graphile_db_url = DatabaseUrl(admin_db_url, env.graphile_db);
+    env.pgboss_db_url = DatabaseUrl(admin_db_url, env.pgboss_db);
+    env.limits_db_url = DatabaseUrl(admin_db_url, env.limits_db);
+
+    const results = {
+        functional_run: options.quick,
+        note: options.quick
+            ? 'functional run with scaled-down counts (--quick): the figures show that the harness works, not how fast anything is'
+            : undefined,
+        started_at: new Date().toISOString(),
+        commit: process.env.BENCH_COMMIT ?? 'unknown',
+        versions: {
+            jobd: (await Run(env.jobd_bin, ['--version'])).trim(),
+            postgresql: await CreateDatabases(env),
+            graphile_worker: PeerPackageVersion('graphile-worker'),
+            pg_boss: PeerPackageVersion('pg-boss'),
+            node_peers: process.version,
+        },
+        machine: Machine(),
+        counts: options.counts,
+        workloads: {},
+    };
+    env.jobd = await SetUpJobdAccounts(env);
+
+    const runners = {
+        latency: TriggerLatency,
+        throughput: Throughput,
+        limits: MachineLimits,
+        punctuality: Punctuality,
+        idle: IdleCost,
+    };
+    for (const workload of kWorkloads.filter((w) => options.workloads.includes(w))) {
+        process.stderr.write(`bench: workload ${workload}\n`);
+        results.workloads[workload] = await runners[workload](env, options.counts);
+    }
+    results.finished_at = new Date().toISOString();
+    results.ratios = Ratios(results.workloads);
+
+    const out = options.out ?? path.join(Required('BENCH_RESULTS_DIR'), 'latest.json');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(`${out}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
+    fs.renameSync(`${out}.tmp`, out);
+    PrintTable(results);
+    process.stdout.write(`\nresults: ${out}\n`);
+}
+
+Main().catch((error) => {
+    process.stderr.write(`bench: ${error.stack ?? error}\n`);
+    process.exit(1);
+});
