@@ -174,7 +174,8 @@ async function Main() {
     results.finished_at = new Date().toISOString();
     results.ratios = Ratios(results.workloads);
 
-    const out = options.out ?? path.join(Required('BENCH_RESULTS_DIR'), 'latest.json');
+    // A functional run never replaces the last measurement (and is not committed: .gitignore).
+    const out = options.out ?? path.join(Required('BENCH_RESULTS_DIR'), options.quick ? 'quick.json' : 'latest.json');
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(`${out}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
     fs.renameSync(`${out}.tmp`, out);
