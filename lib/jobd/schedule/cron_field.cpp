@@ -172,8 +172,10 @@ void AddMonthDayElement(std::string_view element, CronExpression::MonthDays& day
     }
     ValueSet set;
     AddPlainElement(element, kMonthDay, set);
-    for (int day = 1; day <= 31; ++day) {
-        days.days[static_cast<std::size_t>(day)] = set[static_cast<std::size_t>(day - 1)];
+    for (int day = 1; day <= 31; ++day) {  // added to the list's earlier elements
+        if (set[static_cast<std::size_t>(day - 1)]) {
+            days.days.set(static_cast<std::size_t>(day));
+        }
     }
 }
 
