@@ -79,6 +79,9 @@ INSTANTIATE_TEST_SUITE_P(Schedule,
                                          BadSchedule{"0 0 0 30 2 ?", "never fires"},
                                          BadSchedule{"0 0 0 31 4 ?", "never fires"},
                                          BadSchedule{"0 0 0 29 2 ? 2100", "never fires"},
+                                         BadSchedule{"0 0 0 29 2 ? 2025-2027", "never fires"},
+                                         BadSchedule{"0 0 0 30W 2 ?", "never fires"},
+                                         BadSchedule{"0 0 0 31 4,6,9,11 ?", "never fires"},
                                          BadSchedule{"60 0 0 * *", "crontab"},
                                          BadSchedule{"@fortnightly", "macro"},
                                          BadSchedule{"@daily 5", "@daily"},
@@ -149,6 +152,66 @@ INSTANTIATE_TEST_SUITE_P(
         Fire{"@every 1h30m", "1970-01-01T00:00:00Z", "1970-01-01T01:30:00Z"},
         Fire{"@every 7m", "1969-12-31T23:59:00Z", "1970-01-01T00:00:00Z"}));
 
+// Leap years, month ends, L/W/# edges, names, steps and years (weekdays checked against a
+// calendar: 2026-02-01, 2026-11-01 and 2027-01-31 are Sundays).
+INSTANTIATE_TEST_SUITE_P(
+    CalendarEdges,
+    NextFireInUtc,
+    testing::Values(
+        Fire{"0 0 0 29 2 ?", "2024-02-29T00:00:00Z", "2028-02-29T00:00:00Z"},
+        Fire{"0 0 0 29 2 ?", "2096-03-01T00:00:00Z", "2104-02-29T00:00:00Z"},  // 2100: no leap
+        Fire{"0 0 0 29 2 ?", "1999-06-01T00:00:00Z", "2000-02-29T00:00:00Z"},  // 2000: leap
+        Fire{"0 0 0 L 2 ?", "2024-01-01T00:00:00Z", "2024-02-29T00:00:00Z"},
+        Fire{"0 0 0 L 2 ?", "2025-01-01T00:00:00Z", "2025-02-28T00:00:00Z"},
+        Fire{"0 0 0 L 2 ?", "2100-01-01T00:00:00Z", "2100-02-28T00:00:00Z"},
+        Fire{"0 0 0 L-1 2 ?", "2024-01-01T00:00:00Z", "2024-02-28T00:00:00Z"},
+        Fire{"0 0 12 29 2 ? 2028/4", "2026-01-01T00:00:00Z", "2028-02-29T12:00:00Z"},
+        Fire{"0 0 0 29 2 MON", "2026-11-23T00:00:00Z", "2027-02-01T00:00:00Z"},  // OR rule
+        // Found by the property test: a later list element must not drop earlier days.
+        Fire{"0 0 0 14-13,22-8 * ?", "2033-03-17T00:00:00Z", "2033-03-18T00:00:00Z"},
+        Fire{"0 0 0 5,L,1-2 * ?", "2026-11-02T00:00:00Z", "2026-11-05T00:00:00Z"},
+        Fire{"0 0 0 31 * ?", "2026-04-01T00:00:00Z", "2026-05-31T00:00:00Z"},
+        Fire{"0 0 0 30 * ?", "2026-02-01T00:00:00Z", "2026-03-30T00:00:00Z"},
+        Fire{"0 0 0 L * ?", "2026-04-30T00:00:00Z", "2026-05-31T00:00:00Z"},
+        Fire{"0 0 0 L-30 * ?", "2026-04-01T00:00:00Z", "2026-05-01T00:00:00Z"},
+        Fire{"0 0 0 L-30 * ?", "2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"},
+        Fire{"0 0 0 L-0 * ?", "2026-02-01T00:00:00Z", "2026-02-28T00:00:00Z"},
+        Fire{"59 59 23 L * ?", "2026-12-31T23:59:58Z", "2026-12-31T23:59:59Z"},
+        Fire{"59 59 23 L * ?", "2026-12-31T23:59:59Z", "2027-01-31T23:59:59Z"},
+        Fire{"0 0 0 LW * ?", "2026-02-01T00:00:00Z", "2026-02-27T00:00:00Z"},   // 28th: Sat
+        Fire{"0 0 0 LW * ?", "2027-01-01T00:00:00Z", "2027-01-29T00:00:00Z"},   // 31st: Sun
+        Fire{"0 0 0 31W * ?", "2026-04-01T00:00:00Z", "2026-05-29T00:00:00Z"},  // none in Apr
+        Fire{"0 0 0 1W * ?", "2026-01-31T00:00:00Z", "2026-02-02T00:00:00Z"},   // 1st: Sun
+        Fire{"0 0 0 30W * ?", "2027-01-01T00:00:00Z", "2027-01-29T00:00:00Z"},  // 30th: Sat
+        Fire{"0 0 0 28W 2 ?", "2026-01-01T00:00:00Z", "2026-02-27T00:00:00Z"},
+        Fire{"0 0 0 15W * ?", "2026-11-01T00:00:00Z", "2026-11-16T00:00:00Z"},  // 15th: Sun
+        Fire{"0 0 0 ? * 6#5", "2026-11-01T00:00:00Z", "2027-01-29T00:00:00Z"},  // 5th Friday
+        Fire{"0 0 0 ? * 1#1", "2026-11-30T00:00:00Z", "2026-12-06T00:00:00Z"},
+        Fire{"0 0 0 ? * 7#4", "2026-11-01T00:00:00Z", "2026-11-28T00:00:00Z"},
+        Fire{"0 0 0 ? * 2L", "2026-11-01T00:00:00Z", "2026-11-30T00:00:00Z"},
+        Fire{"0 0 0 ? * 1L", "2026-02-01T00:00:00Z", "2026-02-22T00:00:00Z"},
+        Fire{"0 0 0 ? * 3#5", "2026-11-01T00:00:00Z", "2026-12-29T00:00:00Z"},
+        Fire{"0 0 0 ? * SAT,SUN", "2026-11-23T00:00:00Z", "2026-11-28T00:00:00Z"},
+        Fire{"0 0 0 ? * MON-WED/2", "2026-11-23T00:00:00Z", "2026-11-25T00:00:00Z"},
+        Fire{"0 0 0 1 NOV-FEB ?", "2026-12-01T00:00:00Z", "2027-01-01T00:00:00Z"},
+        Fire{"0 0 0 1 jun ?", "2026-11-23T00:00:00Z", "2027-06-01T00:00:00Z"},
+        Fire{"0 0 0 1 */4 ?", "2026-11-23T00:00:00Z", "2027-01-01T00:00:00Z"},
+        Fire{"0 0 0 1 2/5 ?", "2026-11-23T00:00:00Z", "2026-12-01T00:00:00Z"},
+        Fire{"0 0 0 25-5 * ?", "2026-11-05T00:00:00Z", "2026-11-25T00:00:00Z"},
+        Fire{"0 0 0 25-5 * ?", "2026-11-30T00:00:00Z", "2026-12-01T00:00:00Z"},
+        Fire{"0 0 0 1 1 ? 2030-2032", "2030-01-01T00:00:00Z", "2031-01-01T00:00:00Z"},
+        Fire{"0 0 0 1 1 ? 2030/5", "2031-06-01T00:00:00Z", "2035-01-01T00:00:00Z"},
+        Fire{"0 0 0 1 1 ? 2199", "2026-11-23T00:00:00Z", "2199-01-01T00:00:00Z"},
+        Fire{"0 0 0 * * ? 2027", "2026-11-23T00:00:00Z", "2027-01-01T00:00:00Z"},
+        Fire{"0 59 23 * * ?", "2026-12-31T23:59:00Z", "2027-01-01T23:59:00Z"},
+        Fire{"*/10 * * * * ?", "2026-11-23T00:00:55Z", "2026-11-23T00:01:00Z"},
+        Fire{"30 */20 * * * ?", "2026-11-23T00:40:30Z", "2026-11-23T01:00:30Z"},
+        Fire{"0 0 23-1 * * ?", "2026-11-23T01:00:00Z", "2026-11-23T23:00:00Z"},
+        Fire{"0 0 L * *", "2026-02-01T00:00:00Z", "2026-02-28T00:00:00Z"},    // crontab L
+        Fire{"0 0 * * 5L", "2026-11-01T00:00:00Z", "2026-11-27T00:00:00Z"},   // crontab 5: Fri
+        Fire{"0 0 * * 1#1", "2026-11-30T01:00:00Z", "2026-12-07T00:00:00Z"},  // crontab 1: Mon
+        Fire{"15 10 * * 1-5", "2026-11-27T10:15:00Z", "2026-11-30T10:15:00Z"}));
+
 // Contract §8: a 5-field string is crontab when that reading is valid.
 TEST(FiveFieldReadingRule, CrontabWhenValid) {
     EXPECT_EQ(Next("*/5 * * * *", "UTC", "2026-11-23T00:00:00Z"), Utc("2026-11-23T00:05:00Z"));
@@ -173,6 +236,15 @@ TEST(NextFire, NoneWhenTheYearListIsPast) {
 TEST(NextFire, NoneAfterTheLastSupportedYear) {
     EXPECT_EQ(Next("0 0 0 * * ?", "UTC", "2199-12-31T00:00:00Z"), std::nullopt);
     EXPECT_EQ(Next("@every 1s", "UTC", "2300-01-01T00:00:00Z"), std::nullopt);
+}
+
+// The search is bounded however sparse the schedule: these search to the end of the range.
+TEST(NextFire, SparseSchedulesAreFoundOrEndAtTheLastYear) {
+    EXPECT_EQ(Next("59 59 23 29 2 ? 2196", "UTC", "1970-01-01T00:00:00Z"),
+              Utc("2196-02-29T23:59:59Z"));
+    EXPECT_EQ(Next("0 0 0 ? * 6#5 2199", "Europe/Berlin", "1970-01-01T00:00:00Z"),
+              Utc("2199-03-28T23:00:00Z"));  // 2199's first fifth Friday, 00:00 CET
+    EXPECT_EQ(Next("0 0 0 29 2 ? 2196", "UTC", "2196-02-29T00:00:00Z"), std::nullopt);
 }
 
 // @every is anchored at the Unix epoch, whatever the zone.
@@ -298,7 +370,47 @@ INSTANTIATE_TEST_SUITE_P(Zones,
                                                    "Europe/Moscow",
                                                    "2014-10-25T21:30:00Z",
                                                    "2014-10-26T22:30:00Z",
-                                                   "then 01:30 +3 the next day"}));
+                                                   "then 01:30 +3 the next day"},
+                                         ZonedFire{"0 0 2 * * ?",
+                                                   "America/New_York",
+                                                   "2026-03-08T06:00:00Z",
+                                                   "2026-03-08T07:00:00Z",
+                                                   "02:00 skipped: fires at 03:00 EDT"},
+                                         ZonedFire{"0 0/30 * * * ?",
+                                                   "America/New_York",
+                                                   "2026-03-08T06:30:00Z",
+                                                   "2026-03-08T07:00:00Z",
+                                                   "granular: nothing in the gap, then 03:00"},
+                                         ZonedFire{"0 30 1 ? * SUN",
+                                                   "America/New_York",
+                                                   "2026-10-31T12:00:00Z",
+                                                   "2026-11-01T05:30:00Z",
+                                                   "weekly on the fall-back day: first 01:30"},
+                                         ZonedFire{"0 0 * * * ?",
+                                                   "Europe/Berlin",
+                                                   "2026-10-25T00:00:00Z",
+                                                   "2026-10-25T01:00:00Z",
+                                                   "hourly: 02:00 CET after 02:00 CEST"},
+                                         ZonedFire{"0 0 * * * ?",
+                                                   "Australia/Lord_Howe",
+                                                   "2026-10-03T15:00:00Z",
+                                                   "2026-10-03T16:00:00Z",
+                                                   "hourly: no 02:00 in the half-hour gap"},
+                                         ZonedFire{"0 0 0 * * ?",
+                                                   "America/Sao_Paulo",
+                                                   "2018-11-03T12:00:00Z",
+                                                   "2018-11-04T03:00:00Z",
+                                                   "midnight skipped (2018): fires at 01:00 -02"},
+                                         ZonedFire{"0 30 2 * * ?",
+                                                   "Europe/Moscow",
+                                                   "2011-03-26T12:00:00Z",
+                                                   "2011-03-26T23:00:00Z",
+                                                   "2011 change to +4: 02:30 skipped, 03:00"},
+                                         ZonedFire{"0 30 5 * * ?",
+                                                   "Asia/Kolkata",
+                                                   "2026-11-23T00:00:00Z",
+                                                   "2026-11-24T00:00:00Z",
+                                                   "strictly after: 05:30 IST is the input"}));
 
 TEST(FormatWithOffset, GivesWallTimeWithOffset) {
     using std::chrono::milliseconds;
