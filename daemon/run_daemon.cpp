@@ -18,6 +18,7 @@
 #include "jobd/api/router.hpp"
 #include "jobd/api/service.hpp"
 #include "jobd/engine/engine.hpp"
+#include "jobd/engine/job_change_watch.hpp"
 #include "jobd/log/logger.hpp"
 #include "jobd/log/outcome_log.hpp"
 #include "jobd/model/error.hpp"
@@ -58,6 +59,9 @@ public:
           pool_(url, config_->database.pool_size),
           outcomes_(config_->log.dir),
           engine_(io.get_executor(), pool_, outcomes_, engine::SettingsFrom(*config_)),
+          job_changes_(io.get_executor(),
+                       url,
+                       [this](std::optional<TimePoint> next_fire) { engine_.WakeAt(next_fire); }),
           service_(pool_, engine_, config_),
           router_(service_, [this]() { return Healthy(); }),
           server_(io,
@@ -68,6 +72,7 @@ public:
 
     asio::awaitable<void> Start() {
         co_await engine_.Start();
+        job_changes_.Start();
         server_.Start();
         const std::string endpoints = Join(server_.Endpoints());
         Log().info("jobd started version={} node={} listen=\"{}\"",
@@ -124,6 +129,7 @@ private:
         stopping_ = true;
         signals_.cancel();
         watchdog_.cancel();
+        job_changes_.Stop();
         server_.Stop([] {});
         // The daemon outlives io.run(), which returns only once this drain has completed.
         asio::co_spawn(io_, engine_.Drain(), [](std::exception_ptr error) {
@@ -155,6 +161,7 @@ private:
     store::Pool pool_;
     log::OutcomeLog outcomes_;
     engine::Engine engine_;
+    engine::JobChangeWatch job_changes_;  // wakes engine_'s scheduler on any node's job change
     api::Service service_;
     api::Router router_;
     api::HttpServer server_;

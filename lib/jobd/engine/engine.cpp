@@ -8,13 +8,12 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include "jobd/engine/fire_decision.hpp"
+#include "jobd/engine/fire_due.hpp"
 #include "jobd/engine/retry.hpp"
 #include "jobd/engine/run_output.hpp"
 #include "jobd/log/logger.hpp"
 #include "jobd/model/error.hpp"
 #include "jobd/schedule/schedule.hpp"
-#include "jobd/store/fires.hpp"
 #include "jobd/store/nodes.hpp"
 #include "jobd/store/pool.hpp"
 
@@ -32,37 +31,20 @@ constexpr auto kRetryFirst = std::chrono::milliseconds(200);
 constexpr auto kRetryMax = std::chrono::seconds(5);
 // Due jobs claimed per transaction; a full batch is followed at once by the next.
 constexpr int kFireBatch = 500;
-// The scheduler looks again at least this often, so a change made by another node without a
-// wake-up is picked up (LISTEN/NOTIFY wakes it sooner).
-constexpr auto kMaxSchedulerSleep = std::chrono::seconds(60);
 constexpr auto kSchedulerRetry = std::chrono::seconds(1);
+// A due job whose row another transaction holds (another node firing it, an API call on it):
+// look again this soon, as that transaction may roll back, which announces nothing.
+constexpr auto kLockedRetry = std::chrono::milliseconds(250);
+// The longest single timer wait: the timer runs on the steady clock while fires are wall-clock
+// instants, so a long wait is cut to notice a stepped system clock. No database work.
+constexpr auto kMaxTimerWait = std::chrono::seconds(30);
 
-struct FiredBatch {
-    std::vector<QueuedRun> runs;
-    std::size_t jobs = 0;
-    std::optional<TimePoint> next_due;
-};
-
-// Store pool thread: claims due fires, records each as a run or a Skipped entry, and moves the
-// job's next fire, all in one transaction (contract §9: a fire runs once).
-FiredBatch FireDue(pqxx::work& tx, TimePoint now, std::chrono::milliseconds grace) {
-    FiredBatch batch;
-    const auto jobs = store::LockDueJobs(tx, now, kFireBatch);
-    batch.jobs = jobs.size();
-    for (const Job& job : jobs) {
-        const FireDecision decision = DecideFire(job, now, grace);
-        if (decision.action == FireDecision::Action::Run) {
-            if (const auto run = store::InsertScheduledRun(tx, job, decision.scheduled_for)) {
-                batch.runs.push_back(
-                    {*run, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
-            }
-        } else {
-            store::InsertSkippedRun(tx, job, decision.scheduled_for, decision.skip_reason);
-        }
-        store::SetNextFire(tx, job.id, decision.next_fire, decision.next_state);
+// When the scheduler must look again after a batch fired at `now` (nullopt: only on a change).
+std::optional<TimePoint> NextScan(const FiredBatch& batch, TimePoint now) {
+    if (batch.jobs == 0 && batch.next_due && *batch.next_due <= now) {
+        return now + kLockedRetry;
     }
-    batch.next_due = store::EarliestNextFire(tx);
-    return batch;
+    return batch.next_due;  // at or before now after a batch: at once (catching up, full batch)
 }
 
 TimePoint Now() {
@@ -205,32 +187,56 @@ asio::awaitable<void> Engine::Start() {
 }
 
 void Engine::WakeScheduler() {
-    asio::dispatch(strand_, [this] { scheduler_wake_.cancel(); });
+    WakeAt(std::nullopt);
+}
+
+void Engine::WakeAt(std::optional<TimePoint> next_fire) {
+    asio::dispatch(strand_, [this, next_fire] {
+        const TimePoint at = next_fire.value_or(TimePoint::min());
+        if (at < wake_at_) {
+            wake_at_ = at;
+            scheduler_wake_.cancel();  // no effect while a scan is in flight: it reads wake_at_
+        }
+    });
 }
 
 asio::awaitable<void> Engine::ScheduleLoop() {
     while (!draining_) {
+        // Changes reported while the scan runs lower wake_at_ again; the scan may not see them.
+        wake_at_ = TimePoint::max();
         const auto grace = settings_.misfire_grace;
-        auto fire = [grace](pqxx::work& tx) { return FireDue(tx, Now(), grace); };
-        FiredBatch batch;
+        auto fire = [grace](pqxx::work& tx) { return FireDue(tx, Now(), grace, kFireBatch); };
+        std::optional<TimePoint> next;
         try {
-            batch = co_await db_.Run(std::move(fire));
+            const FiredBatch batch = co_await db_.Run(std::move(fire));
+            queue_.insert(queue_.end(), batch.runs.begin(), batch.runs.end());
+            Pump();
+            next = NextScan(batch, Now());
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Unavailable) {
                 throw;
             }
             // Not Persist: a shutdown must not wait for the database to come back to fire.
             Log().warn("scheduler cannot reach the database error=\"{}\"", e.what());
-            batch.next_due = Now() + kSchedulerRetry;
+            next = Now() + kSchedulerRetry;
         }
-        queue_.insert(queue_.end(), batch.runs.begin(), batch.runs.end());
-        Pump();
-        if (batch.jobs == static_cast<std::size_t>(kFireBatch) || draining_) {
-            continue;
+        if (next) {
+            wake_at_ = std::min(wake_at_, *next);
         }
-        const auto until_due = batch.next_due ? *batch.next_due - Now() : kMaxSchedulerSleep;
-        scheduler_wake_.expires_after(std::clamp<std::chrono::steady_clock::duration>(
-            until_due, std::chrono::steady_clock::duration::zero(), kMaxSchedulerSleep));
+        co_await SleepUntilWake();
+    }
+}
+
+// Waits on the timer until wake_at_, which WakeAt may move earlier meanwhile; with nothing to
+// fire (wake_at_ max) it waits for a change, touching no database.
+asio::awaitable<void> Engine::SleepUntilWake() {
+    while (!draining_) {
+        const TimePoint now = Now();
+        if (wake_at_ <= now) {
+            co_return;
+        }
+        scheduler_wake_.expires_after(
+            std::min<std::chrono::microseconds>(wake_at_ - now, kMaxTimerWait));
         co_await scheduler_wake_.async_wait(asio::as_tuple(use_awaitable));
     }
 }

@@ -67,6 +67,10 @@ public:
     // A job was submitted, resumed or changed: look again for the earliest due fire.
     void WakeScheduler();
 
+    // A job now fires at `next_fire` (from JobChangeWatch: any node's change); the scheduler
+    // looks again then, unless it already would by that time. nullopt: look again now.
+    void WakeAt(std::optional<TimePoint> next_fire);
+
     // Asks the run's process group to stop (SIGTERM, SIGKILL after runs.stop_grace); the run
     // ends Stopped. No effect on a run this node is not running.
     void Stop(RunId run);
@@ -99,6 +103,7 @@ private:
     // One line in the company's outcome file (contract §9); returns the run's duration.
     std::chrono::milliseconds AppendOutcome(const Run& run) const;
     boost::asio::awaitable<void> ScheduleLoop();
+    boost::asio::awaitable<void> SleepUntilWake();
     boost::asio::awaitable<void> Supervise(RunId run);
     boost::asio::awaitable<void> Follow(RunId run, std::shared_ptr<Supervisor> supervisor);
     boost::asio::awaitable<void> Flush(RunId run, std::shared_ptr<Supervisor> supervisor);
@@ -123,7 +128,8 @@ private:
     bool draining_ = false;
     bool scheduling_ = false;         // ScheduleLoop is running
     boost::asio::steady_timer idle_;  // cancelled when the last run ends (Drain waits on it)
-    boost::asio::steady_timer scheduler_wake_;  // the next due fire; cancelled to look again
+    boost::asio::steady_timer scheduler_wake_;  // until wake_at_; cancelled when it moves
+    TimePoint wake_at_ = TimePoint::min();      // when the scheduler looks for due fires next
 };
 
 }  // namespace jobd::engine

@@ -1,0 +1,36 @@
+#pragma once
+// The scheduler's fire step (contract §8, §9): claim the jobs due at `now`, record each fire as
+// a run or a Skipped entry, advance the job's next fire — all in the caller's transaction, so a
+// fire runs once whichever node claims it.
+//
+// Blocking: runs on a store::Pool thread (Engine::ScheduleLoop) or a test's thread, inside the
+// transaction it is given; the caller commits. Time is an argument, so tests step it.
+// Throws what the store throws (pqxx errors; the pool translates a lost connection).
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "jobd/engine/queued_run.hpp"
+#include "jobd/model/job.hpp"
+
+namespace jobd::engine {
+
+struct FiredBatch {
+    std::vector<QueuedRun> runs;        // the runs to queue once the transaction has committed
+    std::size_t jobs = 0;               // jobs claimed (== limit: more may be due)
+    std::optional<TimePoint> next_due;  // the earliest next fire of any job, after this batch
+};
+
+// Claims up to `limit` due jobs with FOR UPDATE SKIP LOCKED (jobs another transaction is firing
+// are left to it) and fires each once; a job with several due fires within `misfire_grace` is
+// fired again by the next call.
+FiredBatch FireDue(pqxx::work& tx,
+                   TimePoint now,
+                   std::chrono::milliseconds misfire_grace,
+                   int limit);
+
+}  // namespace jobd::engine

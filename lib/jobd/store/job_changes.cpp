@@ -1,0 +1,77 @@
+#include "jobd/store/job_changes.hpp"
+
+#include <charconv>
+
+#include <pqxx/pqxx>
+
+#include "jobd/store/pool.hpp"
+
+namespace jobd::store {
+namespace {
+
+std::optional<TimePoint> ParsePayload(const std::string& payload) {
+    std::int64_t micros = 0;
+    const char* end = payload.data() + payload.size();
+    const auto [ptr, ec] = std::from_chars(payload.data(), end, micros);
+    if (ec != std::errc() || ptr != end) {
+        return std::nullopt;
+    }
+    return FromMicros(micros);
+}
+
+// pqxx hands notifications to receivers from inside get_notifs(); this one collects them.
+class Receiver : public pqxx::notification_receiver {
+public:
+    explicit Receiver(pqxx::connection& connection)
+        : pqxx::notification_receiver(connection, kJobChangesChannel) {}
+
+    void operator()(const std::string& payload, int /*backend_pid*/) override {
+        changes.push_back(ParsePayload(payload));
+    }
+
+    std::vector<std::optional<TimePoint>> changes;
+};
+
+}  // namespace
+
+class JobChangeListener::Impl {
+public:
+    explicit Impl(const std::string& url) : connection(std::make_unique<pqxx::connection>(url)) {
+        receiver = std::make_unique<Receiver>(*connection);  // issues LISTEN
+    }
+
+    // Declared first, destroyed last: the receiver unregisters itself from the connection.
+    std::unique_ptr<pqxx::connection> connection;
+    std::unique_ptr<Receiver> receiver;
+};
+
+JobChangeListener::JobChangeListener(const std::string& url) {
+    try {
+        impl_ = std::make_unique<Impl>(url);
+    } catch (const pqxx::broken_connection& e) {
+        throw UnavailableError(e);
+    }
+}
+
+JobChangeListener::~JobChangeListener() = default;
+
+int JobChangeListener::Socket() const {
+    return impl_->connection->sock();
+}
+
+std::vector<std::optional<TimePoint>> JobChangeListener::Take() {
+    try {
+        // Consumes what the socket has (PQconsumeInput) and dispatches it; never waits.
+        impl_->connection->get_notifs();
+    } catch (const pqxx::broken_connection& e) {
+        throw UnavailableError(e);
+    }
+    // get_notifs() quietly does nothing on a connection already known to be bad; a readable
+    // socket would then be read again and again.
+    if (!impl_->connection->is_open()) {
+        throw Error(ErrorKind::Unavailable, "database: the LISTEN connection was closed");
+    }
+    return std::exchange(impl_->receiver->changes, {});
+}
+
+}  // namespace jobd::store

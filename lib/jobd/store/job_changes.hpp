@@ -1,0 +1,49 @@
+#pragma once
+// JobChangeListener — a dedicated connection LISTENing to channel jobd_job_changes, where
+// migration 0002's trigger announces job changes that can make a job fire earlier (a submit, a
+// resume, a next fire moved earlier), with the job's new next fire as payload (contract §8:
+// wake-ups by LISTEN/NOTIFY, no periodic scanning).
+//
+// Blocking: the constructor connects and LISTENs, so call it off the io thread (engine's
+// JobChangeWatch uses a thread of its own). Socket() and Take() do not block: watch Socket()
+// for reading on an event loop, then Take(). One thread at a time; not pooled.
+// Ownership: the listener owns its connection; Socket() is valid while it lives. A broken
+// connection is not repaired: Take() throws and the owner makes a new listener (with a new
+// socket).
+// Throws: Error(Unavailable, "database: ...") when the database cannot be reached or the
+// connection broke.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jobd/model/time.hpp"
+
+namespace jobd::store {
+
+// The channel migration 0002's trigger notifies.
+inline constexpr const char* kJobChangesChannel = "jobd_job_changes";
+
+class JobChangeListener {
+public:
+    explicit JobChangeListener(const std::string& url);
+    ~JobChangeListener();
+
+    JobChangeListener(const JobChangeListener&) = delete;
+    JobChangeListener& operator=(const JobChangeListener&) = delete;
+
+    // The connection's socket, to wait on for reading; do not close it.
+    int Socket() const;
+
+    // The notifications that arrived since the last call, each the next fire of a changed job
+    // (nullopt: a payload that is not a time, so any job may have changed). Reads what the
+    // socket has without waiting.
+    std::vector<std::optional<TimePoint>> Take();
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace jobd::store

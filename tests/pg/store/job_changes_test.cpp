@@ -1,0 +1,167 @@
+// store::JobChangeListener and migration 0002's trigger against a real PostgreSQL: which job
+// changes announce themselves (those that can make a job fire earlier), with which payload, and
+// how a lost connection surfaces (issue #5: wake-ups by LISTEN/NOTIFY, no periodic scanning).
+
+#include "jobd/store/job_changes.hpp"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <pqxx/pqxx>
+
+#include "jobd/model/error.hpp"
+#include "jobd/store/accounts.hpp"
+#include "jobd/store/fires.hpp"
+#include "jobd/store/jobs.hpp"
+#include "support/test_database.hpp"
+
+namespace jobd::store {
+namespace {
+
+using std::chrono::seconds;
+using test::TestDatabase;
+using Changes = std::vector<std::optional<TimePoint>>;
+
+const TimePoint kFire{seconds(1'800'000'000)};
+
+class JobChangesTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        Write([](pqxx::work& tx) { AddCompany(tx, "Demo", 47); });
+    }
+
+    template <typename Fn>
+    void Write(Fn fn) {
+        pqxx::work tx{writer_};
+        fn(tx);
+        tx.commit();
+    }
+
+    JobId Insert(const std::string& name, std::optional<TimePoint> next_fire) {
+        JobId id = 0;
+        Write([&](pqxx::work& tx) {
+            JobSpec spec;
+            spec.company = 47;
+            spec.name = name;
+            spec.job_type = "commandJob";
+            spec.payload_json = "{}";
+            spec.exec_schedule = "0 0 * * * ?";
+            spec.time_zone = "UTC";
+            spec.next_fire_at = next_fire;
+            id = InsertJob(tx, spec);
+        });
+        return id;
+    }
+
+    // What arrives within `wait`: the socket is polled, never slept on. A change is committed
+    // before this is called, so when nothing arrives the whole wait is spent; it stays short.
+    Changes Receive(std::chrono::milliseconds wait = std::chrono::milliseconds(300)) {
+        Changes changes;
+        const auto deadline = std::chrono::steady_clock::now() + wait;
+        while (true) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            pollfd fd{listener_.Socket(), POLLIN, 0};
+            if (left.count() <= 0 || ::poll(&fd, 1, static_cast<int>(left.count())) <= 0) {
+                return changes;
+            }
+            const auto taken = listener_.Take();
+            changes.insert(changes.end(), taken.begin(), taken.end());
+        }
+    }
+
+    TestDatabase db_;
+    JobChangeListener listener_{db_.url()};
+    pqxx::connection writer_{db_.url()};
+};
+
+TEST_F(JobChangesTest, NothingArrivedTakesNothing) {
+    EXPECT_TRUE(listener_.Take().empty());
+}
+
+TEST_F(JobChangesTest, ASubmittedScheduledJobAnnouncesItsNextFire) {
+    Insert("hourly", kFire);
+    EXPECT_EQ(Receive(), Changes{kFire});
+}
+
+TEST_F(JobChangesTest, AJobWithNothingToFireAnnouncesNothing) {
+    Insert("run now", std::nullopt);
+    EXPECT_TRUE(Receive().empty());
+}
+
+TEST_F(JobChangesTest, AFireClaimedAndAdvancedAnnouncesNothing) {
+    const JobId id = Insert("hourly", kFire);
+    Receive();
+    Write([&](pqxx::work& tx) {
+        SetNextFire(tx, id, kFire + std::chrono::hours(1), TriggerState::Normal);
+    });
+    EXPECT_TRUE(Receive().empty());
+}
+
+TEST_F(JobChangesTest, ANextFireMovedEarlierIsAnnounced) {
+    const JobId id = Insert("hourly", kFire);
+    Receive();
+    Write([&](pqxx::work& tx) {
+        SetNextFire(tx, id, kFire - std::chrono::hours(1), TriggerState::Normal);
+    });
+    EXPECT_EQ(Receive(), Changes{kFire - std::chrono::hours(1)});
+}
+
+TEST_F(JobChangesTest, PauseIsSilentResumeIsAnnounced) {
+    const JobId id = Insert("hourly", kFire);
+    Receive();
+    Write([&](pqxx::work& tx) { SetTrigger(tx, id, TriggerState::Paused, kFire); });
+    EXPECT_TRUE(Receive().empty());
+    Write([&](pqxx::work& tx) { SetTrigger(tx, id, TriggerState::Normal, kFire); });
+    EXPECT_EQ(Receive(), Changes{kFire});
+}
+
+TEST_F(JobChangesTest, DeleteIsSilent) {
+    const JobId id = Insert("hourly", kFire);
+    Receive();
+    Write([&](pqxx::work& tx) { MarkDeleted(tx, id); });
+    EXPECT_TRUE(Receive().empty());
+}
+
+// A notification is sent on commit: a rolled-back submit announces nothing.
+TEST_F(JobChangesTest, ARolledBackChangeAnnouncesNothing) {
+    {
+        pqxx::work tx{writer_};
+        JobSpec spec;
+        spec.company = 47;
+        spec.name = "never";
+        spec.job_type = "commandJob";
+        spec.payload_json = "{}";
+        spec.time_zone = "UTC";
+        spec.next_fire_at = kFire;
+        InsertJob(tx, spec);
+    }
+    EXPECT_TRUE(Receive().empty());
+}
+
+// The owner learns of a lost connection from Take() and makes a new listener.
+TEST_F(JobChangesTest, ALostConnectionThrowsUnavailable) {
+    Write([](pqxx::work& tx) {
+        tx.exec(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND query ILIKE 'listen%'");
+    });
+    pollfd fd{listener_.Socket(), POLLIN, 0};
+    ASSERT_EQ(::poll(&fd, 1, 10'000), 1);
+    try {
+        while (true) {
+            listener_.Take();  // a pending error notice may come before the end of the stream
+            ASSERT_EQ(::poll(&fd, 1, 10'000), 1);
+        }
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
+    }
+    JobChangeListener again{db_.url()};
+    Insert("hourly", kFire);
+    pollfd next{again.Socket(), POLLIN, 0};
+    ASSERT_EQ(::poll(&next, 1, 10'000), 1);
+    EXPECT_EQ(again.Take(), Changes{kFire});
+}
+
+}  // namespace
+}  // namespace jobd::store
