@@ -132,12 +132,14 @@ JobdProcess::~JobdProcess() {
 
 void JobdProcess::Start() {
     const std::string notify_path = (dir_ / "notify.sock").string();
-    notify_fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", notify_path.c_str());
-    if (::bind(notify_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-        throw std::runtime_error("cannot bind NOTIFY_SOCKET " + notify_path);
+    if (notify_fd_ < 0) {  // made once: a stopped daemon may be started again
+        notify_fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::snprintf(address.sun_path, sizeof address.sun_path, "%s", notify_path.c_str());
+        if (::bind(notify_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+            throw std::runtime_error("cannot bind NOTIFY_SOCKET " + notify_path);
+        }
     }
     const std::string jobd = Env("JOBD_BIN_DIR") + "/jobd";
     const std::string config = config_.string();
@@ -148,7 +150,7 @@ void JobdProcess::Start() {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::setenv("NOTIFY_SOCKET", notify_path.c_str(), 1);
         ::setenv("JOBD_DATABASE_URL", database_.url().c_str(), 1);
-        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         ::dup2(fd, STDERR_FILENO);
         ::chdir(dir_.c_str());
         ::execl(jobd.c_str(), jobd.c_str(), "--config", config.c_str(), nullptr);

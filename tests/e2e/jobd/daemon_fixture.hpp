@@ -39,7 +39,8 @@ public:
     JobdProcess(const JobdProcess&) = delete;
     JobdProcess& operator=(const JobdProcess&) = delete;
 
-    // Starts the daemon and waits for READY=1 (deadline 30 s); throws on failure.
+    // Starts the daemon and waits for READY=1 (deadline 30 s); throws on failure. A daemon
+    // stopped by Terminate() may be started again (its log goes on in the same file).
     void Start();
     // SIGTERM, then waits for the exit (deadline); returns the exit code, -1 on a signal death.
     int Terminate(std::chrono::seconds deadline = std::chrono::seconds(30));
