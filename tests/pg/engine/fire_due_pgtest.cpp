@@ -1,0 +1,250 @@
+// The scheduler's fire step against a real PostgreSQL in simulated time (contract §8, §9;
+// issue #5): every fire of a per-second schedule runs exactly once however time is stepped,
+// two nodes firing at the same instant never make two runs of one fire, and misfires follow the
+// job's policy. Each step is its own transaction, as Engine::ScheduleLoop makes them.
+
+#include <barrier>
+#include <map>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "jobd/engine/fire_due.hpp"
+#include "jobd/store/accounts.hpp"
+#include "jobd/store/jobs.hpp"
+#include "support/test_database.hpp"
+
+namespace jobd::engine {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using test::TestDatabase;
+
+const TimePoint kStart{seconds(1'767'225'600)};  // 2026-01-01T00:00:00Z
+constexpr milliseconds kGrace = seconds(60);
+constexpr int kBatch = 500;
+
+struct FireRow {
+    TimePoint scheduled_for;
+    std::string state;
+    std::string trigger;
+};
+
+class FireDueTest : public ::testing::Test {
+protected:
+    // A per-second job ("* * * * * ?") in UTC whose first fire is kStart + 1 s. Overlap Allow:
+    // nothing runs the queued runs here, and Forbid would skip every fire after the first.
+    JobId AddJob(Misfire misfire = Misfire::FireOnce, Overlap overlap = Overlap::Allow) {
+        pqxx::connection connection{db_.url()};
+        pqxx::work tx{connection};
+        store::AddCompany(tx, "Demo", 47);
+        JobSpec spec;
+        spec.company = 47;
+        spec.name = "tick";
+        spec.job_type = "commandJob";
+        spec.payload_json = R"({"argv":["/bin/true"]})";
+        spec.exec_schedule = "* * * * * ?";
+        spec.time_zone = "UTC";
+        spec.overlap = overlap;
+        spec.misfire = misfire;
+        spec.next_fire_at = kStart + seconds(1);
+        const JobId id = store::InsertJob(tx, spec);
+        tx.commit();
+        return id;
+    }
+
+    // What the scheduler does when it wakes at `now`: fire steps until nothing more is due
+    // (a job with several due fires within the grace is fired once per step). Returns the runs.
+    static std::size_t FireAt(pqxx::connection& connection, TimePoint now) {
+        std::size_t runs = 0;
+        while (true) {
+            pqxx::work tx{connection};
+            const FiredBatch batch = FireDue(tx, now, kGrace, kBatch);
+            tx.commit();
+            runs += batch.runs.size();
+            if (batch.jobs == 0) {
+                return runs;
+            }
+        }
+    }
+
+    std::vector<FireRow> Fires(JobId job) {
+        pqxx::connection connection{db_.url()};
+        pqxx::work tx{connection};
+        std::vector<FireRow> rows;
+        for (const auto& row : tx.exec_params(
+                 "SELECT jobd_micros(scheduled_for), state, trigger FROM runs WHERE job_id = $1 "
+                 "ORDER BY scheduled_for, id",
+                 job)) {
+            rows.push_back({FromMicros(row[0].as<std::int64_t>()),
+                            row[1].as<std::string>(),
+                            row[2].as<std::string>()});
+        }
+        return rows;
+    }
+
+    std::optional<TimePoint> NextFire(JobId job) {
+        pqxx::connection connection{db_.url()};
+        pqxx::work tx{connection};
+        const auto field =
+            tx.exec_params1("SELECT jobd_micros(next_fire_at) FROM jobs WHERE id = $1", job)[0];
+        return field.is_null() ? std::nullopt
+                               : std::optional<TimePoint>(FromMicros(field.as<std::int64_t>()));
+    }
+
+    // Exactly one Queued Schedule run for each second in (kStart, kStart + seconds], nothing else.
+    void ExpectOneRunPerSecond(JobId job, int seconds_count) {
+        const auto fires = Fires(job);
+        ASSERT_EQ(fires.size(), static_cast<std::size_t>(seconds_count));
+        for (int i = 0; i < seconds_count; ++i) {
+            EXPECT_EQ(fires[i].scheduled_for, kStart + seconds(i + 1)) << "fire " << i;
+            EXPECT_EQ(fires[i].state, "Queued");
+            EXPECT_EQ(fires[i].trigger, "Schedule");
+        }
+    }
+
+    TestDatabase db_;
+};
+
+TEST_F(FireDueTest, SteppingEvery250MsFiresEachSecondOnceForAMinute) {
+    const JobId job = AddJob();
+    pqxx::connection connection{db_.url()};
+    for (TimePoint now = kStart; now <= kStart + seconds(60); now += milliseconds(250)) {
+        const bool on_a_second = (now - kStart) % seconds(1) == milliseconds(0) && now > kStart;
+        EXPECT_EQ(FireAt(connection, now), on_a_second ? 1U : 0U) << FormatUtc(now);
+    }
+    ExpectOneRunPerSecond(job, 60);
+    EXPECT_EQ(NextFire(job), kStart + seconds(61));
+}
+
+// Late wake-ups (a busy node, a slow database) within the misfire grace lose no fire and
+// double none: each due second runs once, with its nominal time.
+TEST_F(FireDueTest, IrregularJumpsWithinTheGraceFireEachSecondOnce) {
+    const JobId job = AddJob();
+    pqxx::connection connection{db_.url()};
+    std::mt19937 random(5);  // fixed: a failure reproduces
+    const std::vector<milliseconds> jumps = {milliseconds(0),
+                                             milliseconds(1),
+                                             milliseconds(999),
+                                             milliseconds(1000),
+                                             milliseconds(1001),
+                                             milliseconds(1500),
+                                             milliseconds(3700),
+                                             milliseconds(9999)};
+    TimePoint now = kStart;
+    std::size_t runs = 0;
+    while (now < kStart + seconds(60)) {
+        now = std::min(now + jumps[random() % jumps.size()], kStart + seconds(60));
+        runs += FireAt(connection, now);
+    }
+    EXPECT_EQ(runs, 60U);
+    ExpectOneRunPerSecond(job, 60);
+}
+
+// Two nodes wake at the same simulated instants and fire concurrently: SKIP LOCKED leaves a job
+// one node is firing to it, and the (job, scheduled_for) key stops a second run of a fire.
+TEST_F(FireDueTest, TwoNodesFiringAtTheSameInstantsMakeOneRunPerFire) {
+    const JobId job = AddJob();
+    std::barrier step(2);
+    std::vector<std::size_t> runs(2, 0);
+    auto node = [&](int index) {
+        pqxx::connection connection{db_.url()};
+        for (TimePoint now = kStart; now <= kStart + seconds(20); now += milliseconds(250)) {
+            step.arrive_and_wait();
+            runs[index] += FireAt(connection, now);
+        }
+    };
+    std::thread first(node, 0);
+    std::thread second(node, 1);
+    first.join();
+    second.join();
+    EXPECT_EQ(runs[0] + runs[1], 20U);
+    ExpectOneRunPerSecond(job, 20);
+}
+
+// The same race made explicit: node B fires while node A's claim is not yet committed, then
+// again after it committed, at the same instant.
+TEST_F(FireDueTest, AClaimInFlightIsSkippedAndACommittedOneIsNotDueAgain) {
+    const JobId job = AddJob();
+    const TimePoint now = kStart + seconds(1);
+    pqxx::connection a{db_.url()};
+    pqxx::connection b{db_.url()};
+    pqxx::work claim{a};
+    EXPECT_EQ(FireDue(claim, now, kGrace, kBatch).runs.size(), 1U);
+    {
+        pqxx::work meanwhile{b};
+        const FiredBatch batch = FireDue(meanwhile, now, kGrace, kBatch);
+        EXPECT_EQ(batch.jobs, 0U);  // locked by A: skipped, not waited for
+        meanwhile.commit();
+    }
+    claim.commit();
+    EXPECT_EQ(FireAt(b, now), 0U);
+    ExpectOneRunPerSecond(job, 1);
+}
+
+// Should a node ever fire from a stale next fire (here: set back by hand), the unique key still
+// refuses the fire's second run.
+TEST_F(FireDueTest, AFireThatAlreadyRanIsNotRunAgain) {
+    const JobId job = AddJob();
+    pqxx::connection connection{db_.url()};
+    EXPECT_EQ(FireAt(connection, kStart + seconds(1)), 1U);
+    {
+        pqxx::work tx{connection};
+        tx.exec_params0("UPDATE jobs SET next_fire_at = jobd_ts($2) WHERE id = $1",
+                        job,
+                        ToMicros(kStart + seconds(1)));
+        tx.commit();
+    }
+    EXPECT_EQ(FireAt(connection, kStart + seconds(1)), 0U);
+    ExpectOneRunPerSecond(job, 1);
+    EXPECT_EQ(NextFire(job), kStart + seconds(2));
+}
+
+// Contract §8: after an outage longer than the grace, FireOnce runs one catch-up run however many
+// fires were missed, then continues from now.
+TEST_F(FireDueTest, MisfireFireOnceRunsOneCatchUpRun) {
+    const JobId job = AddJob(Misfire::FireOnce);
+    pqxx::connection connection{db_.url()};
+    const TimePoint back = kStart + seconds(300) + milliseconds(500);  // 300 fires missed
+    EXPECT_EQ(FireAt(connection, back), 1U);
+    EXPECT_EQ(FireAt(connection, back), 0U);
+    EXPECT_EQ(NextFire(job), kStart + seconds(301));
+    EXPECT_EQ(FireAt(connection, kStart + seconds(301)), 1U);
+    const auto fires = Fires(job);
+    ASSERT_EQ(fires.size(), 2U);
+    EXPECT_EQ(fires[0].scheduled_for, kStart + seconds(1));  // the catch-up: its nominal time
+    EXPECT_EQ(fires[0].state, "Queued");
+    EXPECT_EQ(fires[1].scheduled_for, kStart + seconds(301));
+    EXPECT_EQ(fires[1].state, "Queued");
+}
+
+// Skip records the missed fire as Skipped (no run) and fires normally from the next one.
+TEST_F(FireDueTest, MisfireSkipRecordsSkippedThenFiresTheNextFire) {
+    const JobId job = AddJob(Misfire::Skip);
+    pqxx::connection connection{db_.url()};
+    const TimePoint back = kStart + seconds(300) + milliseconds(500);
+    EXPECT_EQ(FireAt(connection, back), 0U);
+    EXPECT_EQ(NextFire(job), kStart + seconds(301));
+    EXPECT_EQ(FireAt(connection, kStart + seconds(301)), 1U);
+    const auto fires = Fires(job);
+    ASSERT_EQ(fires.size(), 2U);
+    EXPECT_EQ(fires[0].scheduled_for, kStart + seconds(1));
+    EXPECT_EQ(fires[0].state, "Skipped");
+    EXPECT_EQ(fires[1].scheduled_for, kStart + seconds(301));
+    EXPECT_EQ(fires[1].state, "Queued");
+}
+
+// A jump of exactly the grace is still "late", not a misfire: every fire runs.
+TEST_F(FireDueTest, AJumpOfExactlyTheGraceCatchesUpEveryFire) {
+    const JobId job = AddJob(Misfire::Skip);
+    pqxx::connection connection{db_.url()};
+    EXPECT_EQ(FireAt(connection, kStart + seconds(1) + kGrace), 61U);
+    ExpectOneRunPerSecond(job, 61);
+}
+
+}  // namespace
+}  // namespace jobd::engine
