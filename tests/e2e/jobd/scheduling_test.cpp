@@ -90,5 +90,19 @@ TEST_F(SchedulingTest, BadScheduleIsAFaultNamingTheField) {
               std::string::npos);
 }
 
+// Contract §8 / issue #5: a schedule that can never fire is a submit-time error, not a job that
+// silently never runs.
+TEST_F(SchedulingTest, NeverFiringScheduleIsRejectedAtSubmit) {
+    const auto answer = daemon_.Json(
+        "submitJob",
+        R"({"companyHandle":"47","jobName":"feb30","execSchedule":"0 0 0 30 2 ?","commandJob":{"argv":["/bin/true"]}})",
+        "admin@example.com");
+    EXPECT_EQ(answer.status, 400);
+    const auto fault = json::parse(answer.body).as_object();
+    EXPECT_EQ(fault.at("code").as_int64(), 30001);
+    EXPECT_NE(std::string(fault.at("reason").as_string().c_str()).find("never fires"),
+              std::string::npos);
+}
+
 }  // namespace
 }  // namespace jobd::test
