@@ -24,7 +24,8 @@ int CheckedSize(int size) {
 
 }  // namespace
 
-Pool::Pool(std::string url, int size) : url_(std::move(url)), threads_(CheckedSize(size)) {}
+Pool::Pool(std::string url, int size)
+    : url_(std::move(url)), size_(CheckedSize(size)), threads_(size_) {}
 
 Pool::~Pool() {
     threads_.join();

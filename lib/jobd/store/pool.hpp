@@ -78,6 +78,11 @@ public:
     // Calls ended by a database failure (unreachable, broken, SQL error) so far:
     std::uint64_t Errors() const { return errors_.load(); }
 
+    // Calls that found every pool thread busy and had to wait, so far:
+    std::uint64_t Waits() const { return waits_.load(); }
+
+    int Size() const { return size_; }
+
 private:
     class Lease;
 
@@ -101,9 +106,12 @@ private:
     [[noreturn]] void Fail(Lease& lease, const pqxx::failure& failure);
 
     const std::string url_;
+    const int size_;
     std::atomic<int> in_use_{0};
     std::atomic<int> waiting_{0};
+    std::atomic<int> running_{0};  // tasks on a pool thread now
     std::atomic<std::uint64_t> errors_{0};
+    std::atomic<std::uint64_t> waits_{0};
 
     std::mutex mutex_;
     std::vector<std::unique_ptr<pqxx::connection>> idle_;  // guarded by mutex_
@@ -164,11 +172,15 @@ Pool::Value<Fn> Pool::ExecuteValue(Fn& fn) {
 
 template <typename Task>
 void Pool::Post(Task task) {
-    ++waiting_;
+    if (waiting_.fetch_add(1) + running_.load() >= size_) {
+        ++waits_;  // every thread is busy or already owed a call
+    }
     // `this` outlives the task: ~Pool joins the threads after running what is queued.
     boost::asio::post(threads_, [this, task = std::move(task)]() mutable {
         --waiting_;
-        task();
+        ++running_;
+        task();  // never throws: Submit and RunSync hand exceptions to the caller
+        --running_;
     });
 }
 

@@ -3,7 +3,9 @@
 
 #include "jobd/store/pool.hpp"
 
+#include <chrono>
 #include <exception>
+#include <future>
 #include <optional>
 #include <string>
 #include <thread>
@@ -190,6 +192,38 @@ TEST(Pool, ReconnectsAfterTheServerDropsTheConnection) {
     }
     const int new_pid = BackendPid(pool);
     EXPECT_NE(new_pid, old_pid);
+}
+
+// jobd_db_pool_waits_total: a call that finds every thread busy waits, one that finds a free
+// thread does not.
+TEST(Pool, CountsCallsThatFindEveryThreadBusy) {
+    const TestDatabase db;
+    Pool pool(db.url(), 1);
+    std::promise<void> entered;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    auto first = std::async(std::launch::async, [&] {
+        pool.RunSync([&entered, released](pqxx::work&) {
+            entered.set_value();
+            released.wait();
+        });
+    });
+    entered.get_future().wait();
+    EXPECT_EQ(pool.Waits(), 0U);
+
+    auto second = std::async(std::launch::async, [&] { return BackendPid(pool); });
+    // The second call is queued behind the first before the first is let go.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (pool.Waiting() == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+    }
+    const bool queued = pool.Waiting() == 1;
+    release.set_value();
+    first.get();
+    EXPECT_GT(second.get(), 0);
+    EXPECT_TRUE(queued);
+    EXPECT_EQ(pool.Waits(), 1U);
+    EXPECT_EQ(pool.Size(), 1);
 }
 
 TEST(Pool, RefusesASizeBelowOne) {
