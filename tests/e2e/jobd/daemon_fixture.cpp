@@ -197,6 +197,9 @@ std::string JobdProcess::WaitForReady(std::chrono::seconds deadline) {
 }
 
 int JobdProcess::Terminate(std::chrono::seconds deadline) {
+    if (pid_ <= 0) {
+        return -1;  // never started: kill(0, …) would signal the test's own process group
+    }
     SendSignal(SIGTERM);
     int status = 0;
     const bool exited = WaitFor([&] { return ::waitpid(pid_, &status, WNOHANG) == pid_; },
@@ -209,7 +212,9 @@ int JobdProcess::Terminate(std::chrono::seconds deadline) {
 }
 
 void JobdProcess::SendSignal(int signal) const {
-    ::kill(pid_, signal);
+    if (pid_ > 0) {
+        ::kill(pid_, signal);
+    }
 }
 
 CommandResult JobdProcess::Jobd(const std::vector<std::string>& args,

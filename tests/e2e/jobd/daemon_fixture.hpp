@@ -42,7 +42,8 @@ public:
     // Starts the daemon and waits for READY=1 (deadline 30 s); throws on failure. A daemon
     // stopped by Terminate() may be started again (its log goes on in the same file).
     void Start();
-    // SIGTERM, then waits for the exit (deadline); returns the exit code, -1 on a signal death.
+    // SIGTERM, then waits for the exit (deadline); returns the exit code, -1 on a signal death
+    // or when the daemon never started (no signal is sent then).
     int Terminate(std::chrono::seconds deadline = std::chrono::seconds(30));
     void SendSignal(int signal) const;
 
