@@ -21,6 +21,7 @@
 #include "jobd/engine/job_change_watch.hpp"
 #include "jobd/log/logger.hpp"
 #include "jobd/log/outcome_log.hpp"
+#include "jobd/metrics/metrics.hpp"
 #include "jobd/model/error.hpp"
 #include "jobd/store/pool.hpp"
 #include "setup.hpp"
@@ -56,14 +57,16 @@ public:
         : io_(io),
           config_path_(std::move(config_path)),
           config_(std::move(config)),
+          metrics_(JOBD_VERSION, std::chrono::system_clock::now()),
           pool_(url, config_->database.pool_size),
           outcomes_(config_->log.dir),
-          engine_(io.get_executor(), pool_, outcomes_, engine::SettingsFrom(*config_)),
+          engine_(io.get_executor(), pool_, outcomes_, metrics_, engine::SettingsFrom(*config_)),
           job_changes_(io.get_executor(),
                        url,
                        [this](std::optional<TimePoint> next_fire) { engine_.WakeAt(next_fire); }),
           service_(pool_, engine_, config_),
-          router_(service_, [this]() { return Healthy(); }),
+          router_(
+              service_, [this]() { return Healthy(); }, metrics_, [this]() { return Scrape(); }),
           server_(io,
                   config_->api,
                   [this](api::HttpRequest request) { return router_.Route(std::move(request)); }),
@@ -88,6 +91,14 @@ private:
     asio::awaitable<bool> Healthy() {
         co_await pool_.Run([](pqxx::work& tx) { tx.exec("SELECT 1"); });
         co_return !stopping_;
+    }
+
+    // Engine figures come from its strand, the pool's from atomics: nothing here blocks.
+    asio::awaitable<std::string> Scrape() {
+        const engine::EngineStats stats = co_await engine_.Stats();
+        co_return metrics_.Write(
+            {stats.queued, stats.running},
+            {pool_.Size(), pool_.InUse(), pool_.Waiting(), pool_.Waits(), pool_.Errors()});
     }
 
     void WaitForSignal() {
@@ -158,6 +169,7 @@ private:
     asio::io_context& io_;
     const std::filesystem::path config_path_;
     std::shared_ptr<const config::Config> config_;  // io thread only
+    metrics::Metrics metrics_;
     store::Pool pool_;
     log::OutcomeLog outcomes_;
     engine::Engine engine_;

@@ -9,13 +9,19 @@
 #include "jobd/api/service.hpp"
 #include "jobd/api/soap_codec.hpp"
 #include "jobd/api/wsdl.hpp"
+#include "jobd/auth/operation.hpp"
 #include "jobd/log/logger.hpp"
+#include "jobd/metrics/metrics.hpp"
+#include "jobd/metrics/text_format.hpp"
 #include "jobd/model/error.hpp"
 
 namespace jobd::api {
 namespace {
 
 constexpr std::string_view kJsonPrefix = "/api/v1/";
+// The jobd_http_requests_total label of everything that is not an API operation: the label's
+// values stay bounded whatever paths and operation names clients send.
+constexpr std::string_view kOtherOperation = "other";
 
 spdlog::logger& Log() {
     return log::Get(log::Subsystem::Api);
@@ -42,6 +48,11 @@ std::pair<FaultSpec, std::string> FaultOf(std::exception_ptr error) {
     }
 }
 
+std::string_view OperationLabel(std::string_view name) {
+    const auto operation = auth::ParseOperation(name);
+    return operation ? auth::ToString(*operation) : kOtherOperation;
+}
+
 void DropFields(boost::json::object& result, const std::string& operation) {
     if (const auto* spec = FindOperation(operation)) {
         for (const auto& field : spec->json_only_fields) {
@@ -53,37 +64,53 @@ void DropFields(boost::json::object& result, const std::string& operation) {
 }  // namespace
 
 boost::asio::awaitable<HttpResponse> Router::Route(HttpRequest request) {
+    Routed routed = co_await Dispatch(std::move(request));
+    metrics_.HttpRequest(routed.operation, routed.response.status);
+    co_return std::move(routed.response);
+}
+
+boost::asio::awaitable<Router::Routed> Router::Dispatch(HttpRequest request) {
     const std::string path(PathOf(request.target));
     if (path == "/healthz" && request.method == "GET") {
-        co_return co_await Health();
+        // Awaited apart: g++ 12 destroys a temporary twice when co_await is in a braced init.
+        HttpResponse response = co_await Health();
+        co_return Routed{std::move(response), kOtherOperation};
+    }
+    if (path == "/metrics" && request.method == "GET") {
+        // Awaited apart: g++ 12 destroys a temporary twice when co_await is in a braced init.
+        HttpResponse response = co_await Scrape();
+        co_return Routed{std::move(response), kOtherOperation};
     }
     if (path == "/IpsApi.wsdl" && request.method == "GET") {
         // The endpoint as the client reached it, so generated stubs call this very server.
         const std::string host(HeaderValue(request, "host"));
         const std::string endpoint = "http://" + (host.empty() ? "localhost" : host) + "/IpsApi";
-        co_return HttpResponse{200, std::string(kSoapContentType), Wsdl(endpoint), {}};
+        co_return Routed{HttpResponse{200, std::string(kSoapContentType), Wsdl(endpoint), {}},
+                         kOtherOperation};
     }
     if (path == "/api/v1/openapi.json" && request.method == "GET") {
-        co_return HttpResponse{200, std::string(kJsonContentType), OpenApiJson(), {}};
+        co_return Routed{HttpResponse{200, std::string(kJsonContentType), OpenApiJson(), {}},
+                         kOtherOperation};
     }
     if (path == "/IpsApi" || path == "/scene7/services/IpsApiService") {
         if (request.method != "POST") {
-            co_return Plain(405, "use POST for SOAP requests");
+            co_return Routed{Plain(405, "use POST for SOAP requests"), kOtherOperation};
         }
         co_return co_await Soap(std::move(request));
     }
     if (path.starts_with(kJsonPrefix)) {
         if (request.method != "POST") {
-            co_return Plain(405, "use POST for JSON operations");
+            co_return Routed{Plain(405, "use POST for JSON operations"), kOtherOperation};
         }
         std::string operation = path.substr(kJsonPrefix.size());
         co_return co_await Json(std::move(request), std::move(operation));
     }
-    co_return Plain(404, "no such resource: " + path);
+    co_return Routed{Plain(404, "no such resource: " + path), kOtherOperation};
 }
 
-boost::asio::awaitable<HttpResponse> Router::Soap(HttpRequest request) {
+boost::asio::awaitable<Router::Routed> Router::Soap(HttpRequest request) {
     std::exception_ptr error;
+    std::string_view label = kOtherOperation;
     std::string ns(kIpsNamespace);
     std::optional<int> fault_status;
     try {
@@ -93,46 +120,55 @@ boost::asio::awaitable<HttpResponse> Router::Soap(HttpRequest request) {
         Call call = DecodeSoap(request);
         ns = call.soap_namespace;
         fault_status = call.fault_http_status;
+        label = OperationLabel(call.operation);
         const std::string operation = call.operation;
         boost::json::object result = co_await service_.Handle(std::move(call));
         DropFields(result, operation);
-        co_return HttpResponse{
-            200, std::string(kSoapContentType), EncodeSoapReturn(operation, result, ns), {}};
+        co_return Routed{
+            HttpResponse{
+                200, std::string(kSoapContentType), EncodeSoapReturn(operation, result, ns), {}},
+            label};
     } catch (...) {
         error = std::current_exception();
     }
     const auto [fault, reason] = FaultOf(error);
     Log().debug("soap fault code={} reason=\"{}\"", fault.code, reason);
     // IPS answers SOAP faults with HTTP 500 unless authHeader/faultHttpStatusCode says otherwise.
-    co_return HttpResponse{fault_status.value_or(500),
-                           std::string(kSoapContentType),
-                           EncodeSoapFault(fault, reason, ns),
-                           {}};
+    co_return Routed{HttpResponse{fault_status.value_or(500),
+                                  std::string(kSoapContentType),
+                                  EncodeSoapFault(fault, reason, ns),
+                                  {}},
+                     label};
 }
 
-boost::asio::awaitable<HttpResponse> Router::Json(HttpRequest request, std::string operation) {
+boost::asio::awaitable<Router::Routed> Router::Json(HttpRequest request, std::string operation) {
     std::exception_ptr error;
+    const std::string_view label = OperationLabel(operation);
     try {
         if (request.body_too_large) {
             throw Error(ErrorKind::TooLarge, "request body exceeds api.max_body_bytes");
         }
         if (FindOperation(operation) == nullptr) {
-            co_return HttpResponse{404,
-                                   std::string(kJsonContentType),
-                                   EncodeJsonFault(FaultFor(ErrorKind::InvalidParameter),
-                                                   "no operation \"" + operation + "\""),
-                                   {}};
+            co_return Routed{HttpResponse{404,
+                                          std::string(kJsonContentType),
+                                          EncodeJsonFault(FaultFor(ErrorKind::InvalidParameter),
+                                                          "no operation \"" + operation + "\""),
+                                          {}},
+                             label};
         }
         Call call = DecodeJson(request, operation);
         boost::json::object result = co_await service_.Handle(std::move(call));
-        co_return HttpResponse{200, std::string(kJsonContentType), EncodeJsonReturn(result), {}};
+        co_return Routed{
+            HttpResponse{200, std::string(kJsonContentType), EncodeJsonReturn(result), {}}, label};
     } catch (...) {
         error = std::current_exception();
     }
     const auto [fault, reason] = FaultOf(error);
     Log().debug("json fault operation={} code={} reason=\"{}\"", operation, fault.code, reason);
-    co_return HttpResponse{
-        fault.http_status, std::string(kJsonContentType), EncodeJsonFault(fault, reason), {}};
+    co_return Routed{
+        HttpResponse{
+            fault.http_status, std::string(kJsonContentType), EncodeJsonFault(fault, reason), {}},
+        label};
 }
 
 boost::asio::awaitable<HttpResponse> Router::Health() {
@@ -146,6 +182,16 @@ boost::asio::awaitable<HttpResponse> Router::Health() {
                            std::string(kJsonContentType),
                            healthy ? R"({"status":"ok"})" : R"({"status":"unavailable"})",
                            {}};
+}
+
+boost::asio::awaitable<HttpResponse> Router::Scrape() {
+    try {
+        std::string page = co_await page_();
+        co_return HttpResponse{200, std::string(metrics::kTextContentType), std::move(page), {}};
+    } catch (const std::exception& e) {
+        Log().warn("metrics not available error=\"{}\"", e.what());
+    }
+    co_return Plain(503, "metrics not available");
 }
 
 }  // namespace jobd::api

@@ -152,6 +152,7 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
                     "operation: \"" + call.operation + "\" is not an operation of this API",
                     "operation");
     }
+    const auto requested_at = std::chrono::steady_clock::now();  // jobd_execute_latency_seconds
     // The pool thread reads these members; the Service outlives every request (daemon wiring).
     auto operation = [this, spec, call = std::move(call), config = Config()](pqxx::work& tx) {
         const TimePoint now = Now();
@@ -162,7 +163,10 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
     };
     auto [result, effects] = co_await db_.Run(std::move(operation));
     for (const auto& run : effects.run_now) {
-        engine_.Enqueue(run, true);
+        engine_.Enqueue(run,
+                        true,
+                        spec->operation == auth::Operation::executeJob ? std::optional(requested_at)
+                                                                       : std::nullopt);
     }
     for (const RunId run : effects.stop) {
         engine_.Stop(run);

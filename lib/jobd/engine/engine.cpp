@@ -12,6 +12,7 @@
 #include "jobd/engine/retry.hpp"
 #include "jobd/engine/run_output.hpp"
 #include "jobd/log/logger.hpp"
+#include "jobd/metrics/metrics.hpp"
 #include "jobd/model/error.hpp"
 #include "jobd/schedule/schedule.hpp"
 #include "jobd/store/nodes.hpp"
@@ -133,10 +134,12 @@ public:
 Engine::Engine(asio::any_io_executor io,
                store::Pool& db,
                const log::OutcomeLog& outcomes,
+               metrics::Metrics& metrics,
                EngineSettings settings)
     : strand_(asio::make_strand(io)),
       db_(db),
       outcomes_(outcomes),
+      metrics_(metrics),
       settings_(std::move(settings)),
       idle_(strand_),
       scheduler_wake_(strand_) {}
@@ -209,6 +212,7 @@ asio::awaitable<void> Engine::ScheduleLoop() {
         std::optional<TimePoint> next;
         try {
             const FiredBatch batch = co_await db_.Run(std::move(fire));
+            metrics_.FiresClaimed(batch.runs.size(), batch.skipped);
             queue_.insert(queue_.end(), batch.runs.begin(), batch.runs.end());
             Pump();
             next = NextScan(batch, Now());
@@ -245,8 +249,14 @@ bool Engine::Idle() const {
     return active_.empty() && !scheduling_;
 }
 
-void Engine::Enqueue(QueuedRun run, bool front) {
-    asio::dispatch(strand_, [this, run, front] {  // `this` outlives the strand's work (Drain)
+void Engine::Enqueue(QueuedRun run,
+                     bool front,
+                     std::optional<std::chrono::steady_clock::time_point> requested_at) {
+    // `this` outlives the strand's work (Drain).
+    asio::dispatch(strand_, [this, run, front, requested_at] {
+        if (requested_at) {
+            requested_at_[run.run] = *requested_at;
+        }
         if (front) {
             queue_.push_front(run);
         } else {
@@ -301,7 +311,12 @@ void Engine::Pump() {
             return;
         }
         const RunId run = next->run;
-        active_.emplace(run, Active{next->company, next->job, nullptr});
+        const auto requested = requested_at_.extract(run);
+        active_.emplace(run,
+                        Active{next->company,
+                               next->job,
+                               requested ? std::optional(requested.mapped()) : std::nullopt,
+                               nullptr});
         ++company_active_[next->company];
         ++job_active_[next->job];
         // The engine outlives every spawned supervision: Drain() waits for all of them.
@@ -377,6 +392,7 @@ asio::awaitable<void> Engine::Supervise(RunId id) {
                     s->output.OnLine(stream == exec::Stream::Stderr, line, Now());
                 }
             });
+        RecordStart(id, run, *supervisor->child);
         co_await Follow(id, supervisor);
     } catch (const Error& e) {
         supervisor->outcome = exec::Outcome{exec::Ending::SpawnFailed, -1, 0, e.what(), {}};
@@ -471,7 +487,27 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
         duration.count());
 }
 
+void Engine::RecordStart(RunId id, const Run& run, const exec::ChildProcess& child) const {
+    if (child.pid() == 0) {
+        return;  // the spawn failed: no process started
+    }
+    const auto started = child.started_at();
+    const auto it = active_.find(id);
+    if (it != active_.end() && it->second.requested_at) {
+        metrics_.ExecuteLatency(started - *it->second.requested_at);
+    }
+    if (run.trigger == Trigger::Schedule) {
+        // Fork time is on the steady clock, the fire time on the wall clock: carried over now.
+        const auto started_wall =
+            std::chrono::system_clock::now() - (std::chrono::steady_clock::now() - started);
+        // Never below zero: another node whose clock runs ahead may have claimed the fire.
+        metrics_.FireLateness(std::max<std::chrono::system_clock::duration>(
+            started_wall - run.scheduled_for, std::chrono::system_clock::duration::zero()));
+    }
+}
+
 std::chrono::milliseconds Engine::AppendOutcome(const Run& run) const {
+    metrics_.RunFinished(run.company, run.trigger, run.state);
     const auto duration =
         run.ended_at && run.started_at
             ? std::chrono::duration_cast<std::chrono::milliseconds>(*run.ended_at - *run.started_at)

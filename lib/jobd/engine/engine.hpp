@@ -27,6 +27,10 @@ namespace jobd::store {
 class Pool;
 }
 
+namespace jobd::metrics {
+class Metrics;
+}
+
 namespace jobd::engine {
 
 struct EngineSettings {
@@ -51,6 +55,7 @@ public:
     Engine(boost::asio::any_io_executor io,
            store::Pool& db,
            const log::OutcomeLog& outcomes,
+           metrics::Metrics& metrics,
            EngineSettings settings);
     ~Engine();
 
@@ -62,7 +67,10 @@ public:
     boost::asio::awaitable<void> Start();
 
     // Queues a committed run; `front`: executeJob overtakes scheduled runs (contract §5).
-    void Enqueue(QueuedRun run, bool front);
+    // `requested_at`: when executeJob was called, for jobd_execute_latency_seconds.
+    void Enqueue(QueuedRun run,
+                 bool front,
+                 std::optional<std::chrono::steady_clock::time_point> requested_at = {});
 
     // A job was submitted, resumed or changed: look again for the earliest due fire.
     void WakeScheduler();
@@ -91,6 +99,7 @@ private:
     struct Active {
         CompanyId company = 0;
         JobId job = 0;
+        std::optional<std::chrono::steady_clock::time_point> requested_at;  // executeJob
         std::shared_ptr<Supervisor> supervisor;  // null while the claim is in flight
     };
 
@@ -100,8 +109,11 @@ private:
     // Queues a retry when it is due; a pending retry stays Queued in the database meanwhile.
     void EnqueueAt(QueuedRun run, TimePoint due);
     bool Idle() const;
-    // One line in the company's outcome file (contract §9); returns the run's duration.
+    // One line in the company's outcome file (contract §9) and the finished-runs metric; returns
+    // the run's duration.
     std::chrono::milliseconds AppendOutcome(const Run& run) const;
+    // jobd_execute_latency_seconds and jobd_fire_lateness_seconds, once the process started.
+    void RecordStart(RunId id, const Run& run, const exec::ChildProcess& child) const;
     boost::asio::awaitable<void> ScheduleLoop();
     boost::asio::awaitable<void> SleepUntilWake();
     boost::asio::awaitable<void> Supervise(RunId run);
@@ -119,9 +131,11 @@ private:
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     store::Pool& db_;
     const log::OutcomeLog& outcomes_;
+    metrics::Metrics& metrics_;  // thread-safe itself
     EngineSettings settings_;
     std::deque<QueuedRun> queue_;
     std::map<RunId, Active> active_;
+    std::map<RunId, std::chrono::steady_clock::time_point> requested_at_;  // queued executeJob runs
     std::map<CompanyId, int> company_active_;  // workers.per_company_max_concurrent_runs
     std::map<JobId, int> job_active_;          // overlap Queue
     std::map<RunId, std::unique_ptr<boost::asio::steady_timer>> pending_retries_;

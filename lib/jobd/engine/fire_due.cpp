@@ -21,6 +21,7 @@ FiredBatch FireDue(pqxx::work& tx,
             }
         } else {
             store::InsertSkippedRun(tx, job, decision.scheduled_for, decision.skip_reason);
+            ++batch.skipped;
         }
         store::SetNextFire(tx, job.id, decision.next_fire, decision.next_state);
     }

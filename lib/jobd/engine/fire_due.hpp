@@ -22,6 +22,7 @@ namespace jobd::engine {
 struct FiredBatch {
     std::vector<QueuedRun> runs;        // the runs to queue once the transaction has committed
     std::size_t jobs = 0;               // jobs claimed (== limit: more may be due)
+    std::size_t skipped = 0;            // fires recorded as Skipped instead of a run
     std::optional<TimePoint> next_due;  // the earliest next fire of any job, after this batch
 };
 
