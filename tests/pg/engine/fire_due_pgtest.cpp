@@ -238,6 +238,18 @@ TEST_F(FireDueTest, MisfireSkipRecordsSkippedThenFiresTheNextFire) {
     EXPECT_EQ(fires[1].state, "Queued");
 }
 
+// jobd_scheduler_fires_skipped_total counts what the batch reports.
+TEST_F(FireDueTest, ABatchCountsTheFiresItRecordedAsSkipped) {
+    AddJob(Misfire::Skip);
+    pqxx::connection connection{db_.url()};
+    pqxx::work tx{connection};
+    const FiredBatch batch = FireDue(tx, kStart + seconds(300) + milliseconds(500), kGrace, kBatch);
+    tx.commit();
+    EXPECT_EQ(batch.jobs, 1U);
+    EXPECT_EQ(batch.skipped, 1U);
+    EXPECT_TRUE(batch.runs.empty());
+}
+
 // A jump of exactly the grace is still "late", not a misfire: every fire runs.
 TEST_F(FireDueTest, AJumpOfExactlyTheGraceCatchesUpEveryFire) {
     const JobId job = AddJob(Misfire::Skip);
