@@ -240,6 +240,10 @@ json::object GetActiveJobs(OperationContext& ctx, pqxx::work& tx) {
     store::ActiveRunFilter filter;
     filter.companies = ctx.VisibleCompanies(tx);
     filter.job = OptionalJobHandle(ctx.params);
+    filter.name = ctx.params.OptionalString("originalName");
+    if (filter.name && filter.name->empty()) {
+        filter.name.reset();
+    }
     json::array jobs;
     for (const Run& run : store::ActiveRuns(tx, filter)) {
         jobs.push_back(ActiveJobOf(run));

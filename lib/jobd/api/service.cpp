@@ -76,15 +76,16 @@ const OperationSpec* FindOperation(std::string_view name) {
 }
 
 Role OperationContext::Authorize(pqxx::work& tx, CompanyId company) const {
-    if (principal.ips_admin) {
-        return Role::IpsAdmin;
-    }
     const auto role = principal.roles.find(company);
-    if (role == principal.roles.end()) {
+    // IpsAdmin is a member of every company there is, not of one that does not exist.
+    if (role == principal.roles.end() || principal.ips_admin) {
         if (!store::CompanyExists(tx, company)) {
             throw Error(ErrorKind::UnknownCompany,
                         "companyHandle: no company " + std::to_string(company),
                         "companyHandle");
+        }
+        if (principal.ips_admin) {
+            return Role::IpsAdmin;
         }
         throw Error(ErrorKind::NotMember,
                     "companyHandle: not a member of company " + std::to_string(company),

@@ -279,10 +279,12 @@ std::vector<Run> ActiveRuns(pqxx::work& tx, const ActiveRunFilter& filter) {
     return ReadRuns(tx.exec_params(
         SelectRuns(std::string("r.state IN ('Queued', 'Running') AND ") + kCompanyFilter +
                    " AND ($2::bigint IS NULL OR (r.company_id = $2 AND j.name = $3)) "
+                   " AND ($4::text IS NULL OR j.name = $4) "
                    "ORDER BY r.id LIMIT 10000"),
         CompanyList(filter.companies),
         filter.job ? std::optional<CompanyId>(filter.job->company) : std::nullopt,
-        filter.job ? std::optional<std::string>(filter.job->name) : std::nullopt));
+        filter.job ? std::optional<std::string>(filter.job->name) : std::nullopt,
+        filter.name));
 }
 
 std::vector<Run> JobLogs(pqxx::work& tx, const JobLogFilter& filter) {

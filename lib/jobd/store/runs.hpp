@@ -76,6 +76,7 @@ std::optional<Run> LatestRun(pqxx::work& tx, const JobHandle& handle);
 struct ActiveRunFilter {
     std::optional<std::vector<CompanyId>> companies;  // nullopt: all (IpsAdmin)
     std::optional<JobHandle> job;
+    std::optional<std::string> name;  // the job's name, in any of the companies
 };
 
 std::vector<Run> ActiveRuns(pqxx::work& tx, const ActiveRunFilter& filter);
