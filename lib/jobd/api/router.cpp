@@ -115,6 +115,9 @@ boost::asio::awaitable<Router::Routed> Router::Soap(HttpRequest request) {
     std::optional<int> fault_status;
     try {
         if (request.body_too_large) {
+            // Refused from the HTTP header, before any authHeader could be read: the HTTP status
+            // of the limit (contract §4), not IPS's 500.
+            fault_status = 413;
             throw Error(ErrorKind::TooLarge, "request body exceeds api.max_body_bytes");
         }
         Call call = DecodeSoap(request);

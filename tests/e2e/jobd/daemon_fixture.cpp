@@ -103,14 +103,14 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds d
     return true;
 }
 
-JobdProcess::JobdProcess(std::string extra_yaml)
+JobdProcess::JobdProcess(std::string extra_yaml, std::string api_yaml)
     : dir_(MakeTempDir()), config_(dir_ / "jobd.yaml") {
     const std::string handler = Env("JOBD_SOURCE_DIR") + "/libexec/ips-demo-handler";
     std::ofstream config(config_);
     config << "node:\n  name: e2e-node\n"
            << "api:\n  listen: 127.0.0.1:0\n  unix_socket: " << (dir_ / "jobd.sock").string()
            << "\n"
-           << "log:\n  dir: " << (dir_ / "log").string() << "\n  level: debug\n"
+           << api_yaml << "log:\n  dir: " << (dir_ / "log").string() << "\n  level: debug\n"
            << "workers:\n  max_concurrent_runs: 4\n"
            << "handlers:\n"
            << "  imageServingPublishJob:\n    command: [" << handler << "]\n"

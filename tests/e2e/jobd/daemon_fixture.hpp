@@ -32,8 +32,9 @@ struct CommandResult {
 
 class JobdProcess {
 public:
-    // `extra_yaml` is appended to the generated config (e.g. "runs:\n  stop_grace: 1s\n").
-    explicit JobdProcess(std::string extra_yaml = {});
+    // `extra_yaml` is appended to the generated config (e.g. "runs:\n  stop_grace: 1s\n"),
+    // `api_yaml` to its api section (e.g. "  max_body_bytes: 4KiB\n").
+    explicit JobdProcess(std::string extra_yaml = {}, std::string api_yaml = {});
     ~JobdProcess();  // SIGKILLs a daemon still running
 
     JobdProcess(const JobdProcess&) = delete;

@@ -64,6 +64,15 @@ TEST(DecodeJson, RejectsBodiesThatAreNotAJsonObject) {
         "{\"companyHandle\":",
         "<executeJobParam/>",
         std::string(100, '[') + std::string(100, ']'),  // deeper than the 32-level bound
+        // As deep as a 1 MiB body can nest: refused without exhausting the stack.
+        std::string(1 << 20, '['),
+        [] {
+            std::string deep;
+            for (int i = 0; i < 100000; ++i) {
+                deep += "{\"a\":";
+            }
+            return deep + "1" + std::string(100000, '}');
+        }(),
     };
     for (const std::string& body : kBad) {
         SCOPED_TRACE(body);

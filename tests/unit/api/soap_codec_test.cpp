@@ -153,6 +153,20 @@ std::string Nested(int depth) {
            "</executeJobParam>";
 }
 
+// The "billion laughs" entity bomb: ten levels of ten references, 10^9 copies if expanded.
+std::string BillionLaughs() {
+    std::string doctype = "<!DOCTYPE lolz [<!ENTITY lol0 \"lol\">";
+    for (int i = 1; i <= 9; ++i) {
+        doctype += "<!ENTITY lol" + std::to_string(i) + " \"";
+        for (int j = 0; j < 10; ++j) {
+            doctype += "&lol" + std::to_string(i - 1) + ";";
+        }
+        doctype += "\">";
+    }
+    return doctype + "]><executeJobParam xmlns=\"http://www.scene7.com/IpsApi/xsd\">" +
+           "<companyHandle>&lol9;</companyHandle></executeJobParam>";
+}
+
 struct RejectCase {
     const char* name;
     std::string body;
@@ -168,7 +182,19 @@ const std::vector<RejectCase>& RejectCases() {
         {"DOCTYPE",
          "<!DOCTYPE x [<!ENTITY e \"boom\">]>" + std::string(kSeedExample),
          ErrorKind::InvalidRequestBody},
+        {"billion laughs", BillionLaughs(), ErrorKind::InvalidRequestBody},
+        {"external entity (XXE)",
+         "<!DOCTYPE x [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"
+         "<executeJobParam xmlns=\"http://www.scene7.com/IpsApi/xsd\">"
+         "<companyHandle>&xxe;</companyHandle></executeJobParam>",
+         ErrorKind::InvalidRequestBody},
+        {"DOCTYPE inside the envelope",
+         R"(<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><!DOCTYPE x>)" +
+             std::string(kSeedExample) + "</e:Body></e:Envelope>",
+         ErrorKind::InvalidRequestBody},
         {"nested too deep", Nested(40), ErrorKind::InvalidRequestBody},
+        // As deep as a 1 MiB body can nest: refused without exhausting the stack.
+        {"nested 150000 deep", Nested(150000), ErrorKind::InvalidRequestBody},
         {"no Body",
          R"(<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header/></e:Envelope>)",
          ErrorKind::InvalidRequestBody},
@@ -209,6 +235,17 @@ TEST(DecodeSoap, RejectsWhatIsNotAnIpsRequest) {
             EXPECT_EQ(e.kind(), c.kind);
         }
     }
+}
+
+// Without a DTD nothing can define an entity: a reference other than the five XML predefined
+// ones and character references stays literal text, it is never resolved.
+TEST(DecodeSoap, LeavesUndefinedEntityReferencesUnexpanded) {
+    const Call call = DecodeSoap(
+        SoapRequest(R"(<executeJobParam xmlns="http://www.scene7.com/IpsApi/xsd">)"
+                    "<companyHandle>&xxe;</companyHandle><jobHandle>a&amp;b&#x41;</jobHandle>"
+                    "</executeJobParam>"));
+    EXPECT_EQ(call.params.at("companyHandle").as_string(), "&xxe;");
+    EXPECT_EQ(call.params.at("jobHandle").as_string(), "a&bA");
 }
 
 TEST(IsIpsNamespace, AcceptsThePreAndDatedNamespaces) {
