@@ -110,7 +110,9 @@ int AddToken(const std::filesystem::path& config_path,
     return WithDatabase(config_path, [&](pqxx::work& tx) {
         const auto user = store::FindUserByEmail(tx, email);
         if (!user) {
-            throw Error(ErrorKind::InvalidParameter, "EMAIL: no user " + email);
+            throw Error(ErrorKind::InvalidParameter,
+                        Message(MessageId::NoSuchUser, {{"email", email}}),
+                        "EMAIL");
         }
         const std::string token = auth::NewToken();
         store::AddToken(tx, user->id, name, auth::TokenDigest(token));

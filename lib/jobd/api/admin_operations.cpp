@@ -17,9 +17,8 @@ Role RoleOf(const Params& params) {
     const std::string text = params.RequireString(field);
     const auto role = Parse<Role>(text);
     if (!role) {
-        throw Error(ErrorKind::InvalidParameter,
-                    field + ": \"" + text + "\" is not an IPS user role",
-                    field);
+        throw Error(
+            ErrorKind::InvalidParameter, Message(MessageId::NotRole, {{"value", text}}), field);
     }
     return *role;
 }
@@ -38,19 +37,20 @@ boost::json::object AddUser(OperationContext& ctx, pqxx::work& tx) {
     ctx.AuthorizeGlobal();
     const std::string email = ctx.params.RequireString("email");
     if (email.find('@') == std::string::npos) {
-        throw Error(ErrorKind::InvalidParameter, "email: not an e-mail address", "email");
+        throw Error(ErrorKind::InvalidParameter, Message(MessageId::NotEmail), "email");
     }
     const std::string password = ctx.params.RequireString("password");
     if (password.size() < kMinPasswordLength) {
-        throw Error(ErrorKind::InvalidParameter,
-                    "password: at least " + std::to_string(kMinPasswordLength) + " characters",
-                    "password");
+        throw Error(
+            ErrorKind::InvalidParameter,
+            Message(MessageId::PasswordTooShort, {{"min", std::to_string(kMinPasswordLength)}}),
+            "password");
     }
     const Role role = RoleOf(ctx.params);
     const auto company = ctx.params.OptionalCompany("companyHandle");
     if (!company && role != Role::IpsAdmin) {
         throw Error(ErrorKind::MissingParameter,
-                    "companyHandle: required for a role other than IpsAdmin",
+                    Message(MessageId::CompanyRequiredForRole),
                     "companyHandle");
     }
     const UserId id = store::AddUser(tx, email, auth::HashPassword(password), company, role);

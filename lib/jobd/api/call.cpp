@@ -11,7 +11,6 @@ namespace jobd::api {
 namespace {
 
 constexpr std::string_view kWhitespace = " \t";
-constexpr std::size_t kMaxLanguageTagSize = 35;  // RFC 5646 §4.4.1's longest useful tag
 
 std::string_view Trim(std::string_view text) {
     const auto first = text.find_first_not_of(kWhitespace);
@@ -30,9 +29,8 @@ bool SchemeIs(std::string_view scheme, std::string_view expected) {
         });
 }
 
-Error BadAuthorization(std::string_view problem) {
-    return Error(
-        ErrorKind::InvalidCredentials, "Authorization: " + std::string(problem), "Authorization");
+Error BadAuthorization(MessageId problem) {
+    return Error(ErrorKind::InvalidCredentials, Message(problem), "Authorization");
 }
 
 Credentials DecodeBasic(std::string_view encoded) {
@@ -46,12 +44,12 @@ Credentials DecodeBasic(std::string_view encoded) {
                           &decoded_size,
                           nullptr,
                           sodium_base64_VARIANT_ORIGINAL) != 0) {
-        throw BadAuthorization("Basic credentials are not valid base64");
+        throw BadAuthorization(MessageId::BasicNotBase64);
     }
     decoded.resize(decoded_size);
     const auto colon = decoded.find(':');
     if (colon == std::string::npos) {
-        throw BadAuthorization("Basic credentials lack the ':' between user and password");
+        throw BadAuthorization(MessageId::BasicNoColon);
     }
     Credentials credentials;
     credentials.user = decoded.substr(0, colon);
@@ -87,20 +85,7 @@ Credentials HttpCredentials(const HttpRequest& request) {
         credentials.token = std::string(value);
         return credentials;
     }
-    throw BadAuthorization("expected Basic or Bearer credentials");
-}
-
-bool IsLanguageTag(std::string_view tag) {
-    return !tag.empty() && tag.size() <= kMaxLanguageTagSize &&
-           std::all_of(tag.begin(), tag.end(), [](char c) {
-               return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
-           });
-}
-
-std::string AcceptLanguage(const HttpRequest& request) {
-    const std::string_view header = HeaderValue(request, "accept-language");
-    const std::string_view first = Trim(header.substr(0, header.find_first_of(",;")));
-    return IsLanguageTag(first) ? std::string(first) : std::string();
+    throw BadAuthorization(MessageId::UnknownAuthScheme);
 }
 
 }  // namespace jobd::api

@@ -13,6 +13,8 @@
 
 #include <boost/json/object.hpp>
 
+#include "jobd/model/message.hpp"
+
 namespace jobd::api {
 
 struct HttpRequest {
@@ -45,9 +47,9 @@ struct Call {
     std::string operation;       // "executeJob" (the element name without "Param")
     boost::json::object params;  // the Param element's fields
     Credentials credentials;
-    // authHeader/locale, else Accept-Language's first tag, else "" (the dispatcher applies
-    // api.default_locale).
-    std::string locale;
+    // The language authHeader/locale, else Accept-Language asks for (model PreferredLanguage);
+    // nullopt: none jobd has a catalog for, so the router applies api.default_locale.
+    std::optional<Language> language;
     std::optional<int> fault_http_status;  // SOAP authHeader/faultHttpStatusCode
     std::string soap_namespace;        // SOAP only: the namespace of the Param element, echoed back
     std::string peer;                  // "127.0.0.1:5555" or "unix:uid=0"
@@ -61,13 +63,5 @@ std::string_view HeaderValue(const HttpRequest& request, std::string_view name);
 // empty when there is none. Throws jobd::Error(InvalidCredentials) naming "Authorization" for a
 // header that is malformed or uses another scheme, so a typo is not reported as "no credentials".
 Credentials HttpCredentials(const HttpRequest& request);
-
-// Letters, digits and '-' only (RFC 5646's alphabet), 1-35 characters: what may be used as a
-// locale; anything else means "no preference" and never reaches a catalog lookup or a log line.
-bool IsLanguageTag(std::string_view tag);
-
-// The first language tag of Accept-Language ("de-DE,de;q=0.9" -> "de-DE"); "" when absent, "*"
-// or not a language tag.
-std::string AcceptLanguage(const HttpRequest& request);
 
 }  // namespace jobd::api

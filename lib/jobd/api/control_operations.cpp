@@ -13,8 +13,8 @@
 namespace jobd::api {
 namespace {
 
-[[noreturn]] void Conflict(const std::string& what) {
-    throw Error(ErrorKind::Conflict, "jobHandle: " + what, "jobHandle");
+[[noreturn]] void Conflict(Message what) {
+    throw Error(ErrorKind::Conflict, std::move(what), "jobHandle");
 }
 
 // Resuming fires nothing missed (contract §5): the next fire is the first one after now.
@@ -39,13 +39,16 @@ Job JobOfRequest(const OperationContext& ctx, pqxx::work& tx, bool lock) {
     ctx.Authorize(tx, company);
     if (handle.company != company) {
         throw Error(ErrorKind::NotMember,
-                    "jobHandle: belongs to company " + std::to_string(handle.company) + ", not " +
-                        std::to_string(company),
+                    Message(MessageId::JobOfOtherCompany,
+                            {{"owner", std::to_string(handle.company)},
+                             {"company", std::to_string(company)}}),
                     "jobHandle");
     }
     auto job = store::FindJob(tx, handle, lock);
     if (!job) {
-        throw Error(ErrorKind::NotFound, "jobHandle: no job " + ToString(handle), "jobHandle");
+        throw Error(ErrorKind::NotFound,
+                    Message(MessageId::NoSuchJob, {{"job", ToString(handle)}}),
+                    "jobHandle");
     }
     return std::move(*job);
 }
@@ -54,7 +57,7 @@ boost::json::object StopJob(OperationContext& ctx, pqxx::work& tx) {
     const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
     const auto request = store::StopJobRuns(tx, job.id, "stopped by stopJob");
     if (request.cancelled.empty() && request.running.empty()) {
-        Conflict("no run of this job is queued or running, nothing to stop");
+        Conflict(Message(MessageId::NothingToStop));
     }
     ctx.effects.stop = request.running;
     return {};
@@ -63,8 +66,8 @@ boost::json::object StopJob(OperationContext& ctx, pqxx::work& tx) {
 boost::json::object PauseJob(OperationContext& ctx, pqxx::work& tx) {
     const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
     if (job.trigger_state != TriggerState::Normal) {
-        Conflict("cannot pause a job whose trigger state is " +
-                 std::string(ToString(job.trigger_state)));
+        Conflict(
+            Message(MessageId::CannotPause, {{"state", std::string(ToString(job.trigger_state))}}));
     }
     store::SetTrigger(tx, job.id, TriggerState::Paused, job.spec.next_fire_at);
     return {};
@@ -73,8 +76,8 @@ boost::json::object PauseJob(OperationContext& ctx, pqxx::work& tx) {
 boost::json::object ResumeJob(OperationContext& ctx, pqxx::work& tx) {
     const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
     if (job.trigger_state != TriggerState::Paused) {
-        Conflict("job is not paused (trigger state " + std::string(ToString(job.trigger_state)) +
-                 ")");
+        Conflict(
+            Message(MessageId::NotPaused, {{"state", std::string(ToString(job.trigger_state))}}));
     }
     const auto next = NextFireFromNow(job, ctx.now);
     store::SetTrigger(tx, job.id, next ? TriggerState::Normal : TriggerState::Complete, next);

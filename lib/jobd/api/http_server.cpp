@@ -129,7 +129,13 @@ bool Expects100Continue(const http::request<http::string_body>& request) {
 }
 
 Error ListenerError(const std::string& key, const std::string& where, const std::string& why) {
-    return Error(ErrorKind::Unavailable, key + ": cannot listen on " + where + ": " + why, key);
+    return Error(ErrorKind::Unavailable,
+                 Message(MessageId::ListenFailed, {{"address", where}, {"problem", why}}),
+                 key);
+}
+
+Error ListenerError(const std::string& key, const std::string& where, MessageId why) {
+    return Error(ErrorKind::Unavailable, Message(why, {{"address", where}}), key);
 }
 
 }  // namespace
@@ -403,7 +409,7 @@ std::shared_ptr<HttpServer::Impl::TcpAcceptor> HttpServer::Impl::OpenTcp(
     boost::system::error_code ec;
     const tcp::endpoint endpoint(asio::ip::make_address(address.host, ec), address.port);
     if (ec) {
-        throw ListenerError("api.listen", where, "the host is not an IP address");
+        throw ListenerError("api.listen", where, MessageId::ListenHostNotIp);
     }
     auto acceptor = std::make_shared<TcpAcceptor>(strand_);
     try {
@@ -422,8 +428,7 @@ std::shared_ptr<HttpServer::Impl::LocalAcceptor> HttpServer::Impl::OpenLocal(
     std::error_code fs_ec;
     const std::filesystem::file_status status = std::filesystem::symlink_status(path, fs_ec);
     if (std::filesystem::exists(status) && !std::filesystem::is_socket(status)) {
-        throw ListenerError(
-            "api.unix_socket", path.string(), "the file exists and is not a socket");
+        throw ListenerError("api.unix_socket", path.string(), MessageId::ListenPathNotSocket);
     }
     std::filesystem::remove(path, fs_ec);  // a stale socket of a previous run
     auto acceptor = std::make_shared<LocalAcceptor>(strand_);

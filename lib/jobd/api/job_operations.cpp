@@ -20,14 +20,14 @@ namespace json = boost::json;
 constexpr std::int64_t kMaxTimeoutSeconds = 366LL * 24 * 3600;
 constexpr std::int64_t kMaxRetries = 100;
 
-[[noreturn]] void Invalid(const std::string& field, const std::string& what) {
-    throw Error(ErrorKind::InvalidParameter, field + ": " + what, field);
+[[noreturn]] void Invalid(const std::string& field, Message what) {
+    throw Error(ErrorKind::InvalidParameter, std::move(what), field);
 }
 
 const date::time_zone& Zone(const std::string& name) {
     const auto* zone = schedule::FindZone(name);
     if (zone == nullptr) {
-        Invalid("timeZone", "\"" + name + "\" is not an IANA time zone");
+        Invalid("timeZone", Message(MessageId::NotTimeZone, {{"value", name}}));
     }
     return *zone;
 }
@@ -45,19 +45,17 @@ std::pair<std::string, json::object> JobPayload(const Params& params) {
             continue;
         }
         if (found) {
-            Invalid(
-                std::string(key),
-                "give exactly one job type, not both " + found->first + " and " + std::string(key));
+            Invalid(std::string(key),
+                    Message(MessageId::TwoJobTypes,
+                            {{"first", found->first}, {"second", std::string(key)}}));
         }
         if (!value.is_object() && !(value.is_string() && value.as_string().empty())) {
-            Invalid(std::string(key), "must be an element with the job's fields");
+            Invalid(std::string(key), Message(MessageId::JobTypeNotElement));
         }
         found.emplace(std::string(key), value.is_object() ? value.as_object() : json::object{});
     }
     if (!found) {
-        throw Error(ErrorKind::MissingParameter,
-                    "job type: give one job-type element (commandJob, imageServingPublishJob, ...)",
-                    "jobType");
+        throw Error(ErrorKind::MissingParameter, Message(MessageId::NoJobType), "jobType");
     }
     return *found;
 }
@@ -69,11 +67,11 @@ void CheckCommandJob(const json::object& payload) {
         return;
     }
     if (argv == nullptr || !argv->is_array() || argv->as_array().empty()) {
-        Invalid("commandJob.argv", "must be a non-empty array of strings");
+        Invalid("commandJob.argv", Message(MessageId::ArgvNotStrings));
     }
     for (const auto& arg : argv->as_array()) {
         if (!arg.is_string()) {
-            Invalid("commandJob.argv", "must be a non-empty array of strings");
+            Invalid("commandJob.argv", Message(MessageId::ArgvNotStrings));
         }
     }
 }
@@ -92,13 +90,11 @@ void CheckJobType(const OperationContext& ctx,
                   const json::object& payload) {
     if (type == kCommandJob) {
         if (!auth::RoleMaySubmitCommandJob(role)) {
-            throw Error(ErrorKind::NoPermission,
-                        "commandJob: only IpsAdmin and IpsCompanyAdmin may submit it",
-                        "commandJob");
+            throw Error(ErrorKind::NoPermission, Message(MessageId::CommandJobRoles), "commandJob");
         }
         CheckCommandJob(payload);
     } else if (ctx.config.handlers.find(type) == ctx.config.handlers.end()) {
-        Invalid(type, "no handler is configured for this job type (handlers." + type + ")");
+        Invalid(type, Message(MessageId::NoHandler, {{"type", type}}));
     }
 }
 
@@ -111,7 +107,7 @@ TimePoint ExecTime(const DateTimeText& text, const date::time_zone& zone) {
     try {
         return zone.to_sys(local, date::choose::earliest);
     } catch (const date::nonexistent_local_time&) {
-        Invalid("execTime", "does not exist in " + zone.name() + " (skipped by a DST change)");
+        Invalid("execTime", Message(MessageId::ExecTimeInGap, {{"zone", zone.name()}}));
     }
 }
 
@@ -122,7 +118,7 @@ void ReadTiming(const OperationContext& ctx, JobSpec& spec) {
         exec_schedule.reset();
     }
     if (exec_time && exec_schedule) {
-        Invalid("execSchedule", "give at most one of execTime and execSchedule");
+        Invalid("execSchedule", Message(MessageId::TimeAndSchedule));
     }
     const date::time_zone& zone = Zone(spec.time_zone);
     if (exec_time) {
@@ -134,7 +130,7 @@ void ReadTiming(const OperationContext& ctx, JobSpec& spec) {
         const auto now = std::chrono::floor<std::chrono::seconds>(ctx.now);
         const auto next = schedule.NextAfter(now, zone);
         if (!next) {
-            Invalid("execSchedule", "never fires after now");
+            Invalid("execSchedule", Message(MessageId::NeverFiresAfterNow));
         }
         spec.exec_schedule = exec_schedule;
         spec.next_fire_at = *next;
@@ -145,14 +141,14 @@ void ReadPolicies(const Params& params, JobSpec& spec) {
     if (const auto overlap = params.OptionalString("overlap")) {
         const auto parsed = Parse<Overlap>(*overlap);
         if (!parsed) {
-            Invalid("overlap", "must be Forbid, Allow or Queue, got \"" + *overlap + "\"");
+            Invalid("overlap", Message(MessageId::OverlapValue, {{"value", *overlap}}));
         }
         spec.overlap = *parsed;
     }
     if (const auto misfire = params.OptionalString("misfire")) {
         const auto parsed = Parse<Misfire>(*misfire);
         if (!parsed) {
-            Invalid("misfire", "must be FireOnce or Skip, got \"" + *misfire + "\"");
+            Invalid("misfire", Message(MessageId::MisfireValue, {{"value", *misfire}}));
         }
         spec.misfire = *parsed;
     }
@@ -174,7 +170,7 @@ json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
     const Role role = ctx.Authorize(tx, spec.company);
     spec.name = params.RequireString("jobName");
     if (!IsValidJobName(spec.name)) {
-        Invalid("jobName", "1-255 characters without '|' or control characters");
+        Invalid("jobName", Message(MessageId::JobNameInvalid));
     }
     spec.description = params.OptionalString("description").value_or("");
     spec.locale = params.OptionalString("locale").value_or("");
@@ -204,7 +200,7 @@ json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
 json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx) {
     const auto job = JobOfRequest(ctx, tx, /*lock=*/true);
     if (job.spec.overlap == Overlap::Forbid && job.active_runs > 0) {
-        throw Error(ErrorKind::Conflict, "jobHandle: job is already running", "jobHandle");
+        throw Error(ErrorKind::Conflict, Message(MessageId::AlreadyRunning), "jobHandle");
     }
     // executeJob never touches the job's schedule, retry count or trigger state (contract §9).
     const RunId run = store::InsertRun(

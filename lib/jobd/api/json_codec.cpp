@@ -20,10 +20,12 @@ boost::json::object ParseObject(const std::string& body) {
     boost::system::error_code ec;
     boost::json::value value = boost::json::parse(body, ec, {}, options);
     if (ec) {
-        throw Error(ErrorKind::InvalidRequestBody, "body: not valid JSON: " + ec.message(), "body");
+        throw Error(ErrorKind::InvalidRequestBody,
+                    Message(MessageId::BodyNotJson, {{"problem", ec.message()}}),
+                    "body");
     }
     if (!value.is_object()) {
-        throw Error(ErrorKind::InvalidRequestBody, "body: must be a JSON object", "body");
+        throw Error(ErrorKind::InvalidRequestBody, Message(MessageId::NotJsonObject), "body");
     }
     return std::move(value.as_object());
 }
@@ -35,7 +37,7 @@ Call DecodeJson(const HttpRequest& request, std::string_view operation) {
     call.operation = std::string(operation);
     call.params = ParseObject(request.body);
     call.credentials = HttpCredentials(request);
-    call.locale = AcceptLanguage(request);
+    call.language = PreferredLanguage({}, HeaderValue(request, "accept-language"));
     call.peer = request.peer;
     call.peer_uid = request.peer_uid;
     return call;

@@ -16,7 +16,7 @@ namespace jobd::api {
 inline constexpr std::string_view kJsonContentType = "application/json";
 
 // The request as a Call for `operation` (taken from the target by the router). An empty body is
-// {}. Credentials come from HTTP Basic or Bearer, the locale from Accept-Language.
+// {}. Credentials come from HTTP Basic or Bearer, the language from Accept-Language.
 // Throws jobd::Error: InvalidRequestBody when the body is not a JSON object (or nests deeper than
 // 32 levels), InvalidCredentials for a malformed Authorization header.
 Call DecodeJson(const HttpRequest& request, std::string_view operation);

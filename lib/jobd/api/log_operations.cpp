@@ -158,7 +158,7 @@ std::optional<JobHandle> OptionalJobHandle(const Params& params) {
         return run->Job();
     }
     throw Error(ErrorKind::InvalidParameter,
-                "jobHandle: \"" + *text + "\" is not a job handle",
+                Message(MessageId::NotJobHandle, {{"value", *text}}),
                 "jobHandle");
 }
 
@@ -169,7 +169,7 @@ bool Ascending(const Params& params, bool default_ascending) {
     }
     if (*direction != "Ascending" && *direction != "Descending") {
         throw Error(ErrorKind::InvalidParameter,
-                    "sortDirection: must be Ascending or Descending, got \"" + *direction + "\"",
+                    Message(MessageId::SortDirectionValue, {{"value", *direction}}),
                     "sortDirection");
     }
     return *direction == "Ascending";
@@ -196,23 +196,22 @@ Run RunOfRequest(const Params& params, pqxx::work& tx, CompanyId company) {
             run = store::LatestRun(tx, *job);
         } else {
             throw Error(ErrorKind::InvalidParameter,
-                        "jobHandle: \"" + *text + "\" is neither a job nor a run handle",
+                        Message(MessageId::NotJobOrRunHandle, {{"value", *text}}),
                         "jobHandle");
         }
     } else if (const auto name = params.OptionalString("originalName"); name && !name->empty()) {
         run = store::LatestRun(tx, {company, *name});
     } else {
-        throw Error(ErrorKind::MissingParameter,
-                    "jobHandle: give a job or run handle (or originalName)",
-                    "jobHandle");
+        throw Error(ErrorKind::MissingParameter, Message(MessageId::NoJobOrRunHandle), "jobHandle");
     }
     if (!run) {
-        throw Error(ErrorKind::NotFound, "jobHandle: no such job log", "jobHandle");
+        throw Error(ErrorKind::NotFound, Message(MessageId::NoSuchJobLog), "jobHandle");
     }
     if (run->company != company) {
-        throw Error(ErrorKind::NotMember,
-                    "jobHandle: belongs to company " + std::to_string(run->company),
-                    "jobHandle");
+        throw Error(
+            ErrorKind::NotMember,
+            Message(MessageId::RunOfOtherCompany, {{"owner", std::to_string(run->company)}}),
+            "jobHandle");
     }
     return *run;
 }
@@ -226,7 +225,7 @@ store::DetailFilter DetailFilterOf(const Params& params) {
     const auto sort = params.OptionalString("sortBy").value_or("Date");
     if (sort != "Date" && sort != "LogType" && !sort.empty()) {
         throw Error(ErrorKind::InvalidParameter,
-                    "sortBy: must be Date or LogType, got \"" + sort + "\"",
+                    Message(MessageId::DetailSortValue, {{"value", sort}}),
                     "sortBy");
     }
     filter.sort_by_log_type = sort == "LogType";

@@ -9,14 +9,13 @@
 namespace jobd::api {
 namespace {
 
-[[noreturn]] void Invalid(std::string_view field, const std::string& what) {
-    throw Error(ErrorKind::InvalidParameter, std::string(field) + ": " + what, std::string(field));
+[[noreturn]] void Invalid(std::string_view field, Message what) {
+    throw Error(ErrorKind::InvalidParameter, std::move(what), std::string(field));
 }
 
 [[noreturn]] void Missing(std::string_view field) {
-    throw Error(ErrorKind::MissingParameter,
-                std::string(field) + ": required field is missing",
-                std::string(field));
+    throw Error(
+        ErrorKind::MissingParameter, Message(MessageId::RequiredFieldMissing), std::string(field));
 }
 
 }  // namespace
@@ -32,7 +31,7 @@ std::optional<std::string> Params::OptionalString(std::string_view field) const 
         return std::nullopt;
     }
     if (!value->is_string()) {
-        Invalid(field, "must be a string");
+        Invalid(field, Message(MessageId::MustBeString));
     }
     return std::string(value->as_string());
 }
@@ -59,15 +58,17 @@ std::optional<std::int64_t> Params::OptionalInt(std::string_view field,
         const auto& text = value->as_string();
         const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
         if (ec != std::errc{} || end != text.data() + text.size()) {
-            Invalid(field, "must be an integer");
+            Invalid(field, Message(MessageId::MustBeInteger));
         }
     } else {
-        Invalid(field, "must be an integer");
+        Invalid(field, Message(MessageId::MustBeInteger));
     }
     if (number < min || number > max) {
         Invalid(field,
-                "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                    ", got " + std::to_string(number));
+                Message(MessageId::MustBeBetween,
+                        {{"min", std::to_string(min)},
+                         {"max", std::to_string(max)},
+                         {"value", std::to_string(number)}}));
     }
     return number;
 }
@@ -86,7 +87,7 @@ std::optional<bool> Params::OptionalBool(std::string_view field) const {
     if (value->is_string() && (value->as_string() == "false" || value->as_string() == "0")) {
         return false;
     }
-    Invalid(field, "must be true or false");
+    Invalid(field, Message(MessageId::MustBeBoolean));
 }
 
 std::optional<DateTimeText> Params::OptionalDateTime(std::string_view field) const {
@@ -96,7 +97,7 @@ std::optional<DateTimeText> Params::OptionalDateTime(std::string_view field) con
     }
     const auto parsed = ParseDateTime(*text);
     if (!parsed) {
-        Invalid(field, "\"" + *text + "\" is not an xsd:dateTime (2026-11-23T12:00:00Z)");
+        Invalid(field, Message(MessageId::NotDateTime, {{"value", *text}}));
     }
     return parsed;
 }
@@ -108,11 +109,11 @@ std::vector<std::string> Params::StringArray(std::string_view field) const {
         return items;
     }
     if (!value->is_array()) {
-        Invalid(field, "must be an array of strings");
+        Invalid(field, Message(MessageId::MustBeStringArray));
     }
     for (const auto& item : value->as_array()) {
         if (!item.is_string()) {
-            Invalid(field, "must be an array of strings");
+            Invalid(field, Message(MessageId::MustBeStringArray));
         }
         items.emplace_back(item.as_string());
     }
@@ -126,7 +127,7 @@ std::optional<CompanyId> Params::OptionalCompany(std::string_view field) const {
     }
     const auto company = ParseCompanyHandle(*text);
     if (!company) {
-        Invalid(field, "\"" + *text + "\" is not a company handle");
+        Invalid(field, Message(MessageId::NotCompanyHandle, {{"value", *text}}));
     }
     return company;
 }
@@ -143,7 +144,7 @@ JobHandle Params::RequireJobHandle(std::string_view field) const {
     const std::string text = RequireString(field);
     const auto handle = ParseJobHandle(text);
     if (!handle) {
-        Invalid(field, "\"" + text + "\" is not a job handle (company|name|)");
+        Invalid(field, Message(MessageId::NotJobHandle, {{"value", text}}));
     }
     return *handle;
 }

@@ -35,22 +35,29 @@ HttpResponse Plain(int status, std::string body) {
     return {status, "text/plain; charset=utf-8", std::move(body) + "\n", {}};
 }
 
-// The error as a fault: its kind decides code and status; anything that is not a jobd::Error is
-// a bug or a library failure, reported as 30000 without its details.
-std::pair<FaultSpec, std::string> FaultOf(std::exception_ptr error) {
+// The error as a fault whose reason is in `language` (contract §5): its kind decides code and
+// status; anything that is not a jobd::Error is a bug or a library failure, reported as 30000
+// without its details.
+std::pair<FaultSpec, std::string> FaultOf(std::exception_ptr error, Language language) {
     try {
         std::rethrow_exception(error);
     } catch (const Error& e) {
-        return {FaultFor(e.kind()), e.what()};
+        return {FaultFor(e.kind()), e.Describe(language)};
     } catch (const std::exception& e) {
         Log().error("request failed error=\"{}\"", e.what());
-        return {FaultFor(ErrorKind::Internal), "internal error"};
+        return {FaultFor(ErrorKind::Internal), Render(Message(MessageId::InternalError), language)};
     }
 }
 
 std::string_view OperationLabel(std::string_view name) {
     const auto operation = auth::ParseOperation(name);
     return operation ? auth::ToString(*operation) : kOtherOperation;
+}
+
+// What the request's Accept-Language asks for: the language of faults raised before a codec
+// has read the request (or when it cannot).
+std::optional<Language> HeaderLanguage(const HttpRequest& request) {
+    return PreferredLanguage({}, HeaderValue(request, "accept-language"));
 }
 
 void DropFields(boost::json::object& result, const std::string& operation) {
@@ -113,17 +120,19 @@ boost::asio::awaitable<Router::Routed> Router::Soap(HttpRequest request) {
     std::string_view label = kOtherOperation;
     std::string ns(kIpsNamespace);
     std::optional<int> fault_status;
+    std::optional<Language> language = HeaderLanguage(request);
     try {
         if (request.body_too_large) {
             // Refused from the HTTP header, before any authHeader could be read: the HTTP status
             // of the limit (contract §4), not IPS's 500.
             fault_status = 413;
-            throw Error(ErrorKind::TooLarge, "request body exceeds api.max_body_bytes");
+            throw Error(ErrorKind::TooLarge, Message(MessageId::BodyTooLarge));
         }
         Call call = DecodeSoap(request);
         ns = call.soap_namespace;
         fault_status = call.fault_http_status;
         label = OperationLabel(call.operation);
+        language = call.language;
         const std::string operation = call.operation;
         boost::json::object result = co_await service_.Handle(std::move(call));
         DropFields(result, operation);
@@ -134,7 +143,7 @@ boost::asio::awaitable<Router::Routed> Router::Soap(HttpRequest request) {
     } catch (...) {
         error = std::current_exception();
     }
-    const auto [fault, reason] = FaultOf(error);
+    const auto [fault, reason] = FaultOf(error, language.value_or(service_.DefaultLanguage()));
     Log().debug("soap fault code={} reason=\"{}\"", fault.code, reason);
     // IPS answers SOAP faults with HTTP 500 unless authHeader/faultHttpStatusCode says otherwise.
     co_return Routed{HttpResponse{fault_status.value_or(500),
@@ -147,17 +156,21 @@ boost::asio::awaitable<Router::Routed> Router::Soap(HttpRequest request) {
 boost::asio::awaitable<Router::Routed> Router::Json(HttpRequest request, std::string operation) {
     std::exception_ptr error;
     const std::string_view label = OperationLabel(operation);
+    const Language language = HeaderLanguage(request).value_or(service_.DefaultLanguage());
     try {
         if (request.body_too_large) {
-            throw Error(ErrorKind::TooLarge, "request body exceeds api.max_body_bytes");
+            throw Error(ErrorKind::TooLarge, Message(MessageId::BodyTooLarge));
         }
         if (FindOperation(operation) == nullptr) {
-            co_return Routed{HttpResponse{404,
-                                          std::string(kJsonContentType),
-                                          EncodeJsonFault(FaultFor(ErrorKind::InvalidParameter),
-                                                          "no operation \"" + operation + "\""),
-                                          {}},
-                             label};
+            const Error unknown(ErrorKind::InvalidParameter,
+                                Message(MessageId::UnknownOperation, {{"operation", operation}}),
+                                "operation");
+            co_return Routed{
+                HttpResponse{404,
+                             std::string(kJsonContentType),
+                             EncodeJsonFault(FaultFor(unknown.kind()), unknown.Describe(language)),
+                             {}},
+                label};
         }
         Call call = DecodeJson(request, operation);
         boost::json::object result = co_await service_.Handle(std::move(call));
@@ -166,7 +179,7 @@ boost::asio::awaitable<Router::Routed> Router::Json(HttpRequest request, std::st
     } catch (...) {
         error = std::current_exception();
     }
-    const auto [fault, reason] = FaultOf(error);
+    const auto [fault, reason] = FaultOf(error, language);
     Log().debug("json fault operation={} code={} reason=\"{}\"", operation, fault.code, reason);
     co_return Routed{
         HttpResponse{

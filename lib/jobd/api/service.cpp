@@ -49,7 +49,7 @@ Principal FromUser(const store::UserRecord& user) {
 Principal SocketPeer(unsigned uid) {
     if (uid != 0 && uid != ::getuid()) {
         throw Error(ErrorKind::InvalidUser,
-                    "unix socket: uid " + std::to_string(uid) + " may not use the admin socket");
+                    Message(MessageId::SocketUidRefused, {{"uid", std::to_string(uid)}}));
     }
     return {std::nullopt, "uid:" + std::to_string(uid), true, {}};
 }
@@ -81,20 +81,21 @@ Role OperationContext::Authorize(pqxx::work& tx, CompanyId company) const {
     if (role == principal.roles.end() || principal.ips_admin) {
         if (!store::CompanyExists(tx, company)) {
             throw Error(ErrorKind::UnknownCompany,
-                        "companyHandle: no company " + std::to_string(company),
+                        Message(MessageId::NoSuchCompany, {{"company", std::to_string(company)}}),
                         "companyHandle");
         }
         if (principal.ips_admin) {
             return Role::IpsAdmin;
         }
         throw Error(ErrorKind::NotMember,
-                    "companyHandle: not a member of company " + std::to_string(company),
+                    Message(MessageId::NotCompanyMember, {{"company", std::to_string(company)}}),
                     "companyHandle");
     }
     if (!auth::RoleMayCall(role->second, operation)) {
         throw Error(ErrorKind::NoPermission,
-                    "role " + std::string(ToString(role->second)) + " may not call " +
-                        std::string(auth::ToString(operation)));
+                    Message(MessageId::RoleMayNotCall,
+                            {{"role", std::string(ToString(role->second))},
+                             {"operation", std::string(auth::ToString(operation))}}));
     }
     return role->second;
 }
@@ -102,7 +103,8 @@ Role OperationContext::Authorize(pqxx::work& tx, CompanyId company) const {
 void OperationContext::AuthorizeGlobal() const {
     if (!principal.ips_admin) {
         throw Error(ErrorKind::NoPermission,
-                    std::string(auth::ToString(operation)) + ": only IpsAdmin may call it");
+                    Message(MessageId::OnlyIpsAdmin,
+                            {{"operation", std::string(auth::ToString(operation))}}));
     }
 }
 
@@ -122,7 +124,8 @@ std::optional<std::vector<CompanyId>> OperationContext::VisibleCompanies(pqxx::w
     }
     if (companies.empty() && !principal.roles.empty()) {
         throw Error(ErrorKind::NoPermission,
-                    "no role of the caller may call " + std::string(auth::ToString(operation)));
+                    Message(MessageId::NoRoleMayCall,
+                            {{"operation", std::string(auth::ToString(operation))}}));
     }
     return companies;
 }
@@ -146,11 +149,15 @@ std::shared_ptr<const config::Config> Service::Config() const {
     return config_;
 }
 
+Language Service::DefaultLanguage() const {
+    return Config()->api.default_language;
+}
+
 boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
     const OperationSpec* spec = FindOperation(call.operation);
     if (spec == nullptr) {
         throw Error(ErrorKind::InvalidRequestBody,
-                    "operation: \"" + call.operation + "\" is not an operation of this API",
+                    Message(MessageId::UnknownOperation, {{"operation", call.operation}}),
                     "operation");
     }
     const auto requested_at = std::chrono::steady_clock::now();  // jobd_execute_latency_seconds
@@ -158,7 +165,13 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
     auto operation = [this, spec, call = std::move(call), config = Config()](pqxx::work& tx) {
         const TimePoint now = Now();
         const Principal principal = Authenticate(tx, call);
-        OperationContext ctx{spec->operation, principal, Params(call.params), *config, now, {}};
+        OperationContext ctx{spec->operation,
+                             principal,
+                             Params(call.params),
+                             *config,
+                             now,
+                             call.language.value_or(config->api.default_language),
+                             {}};
         boost::json::object answer = spec->run(ctx, tx);
         return std::pair(std::move(answer), std::move(ctx.effects));
     };
@@ -186,18 +199,19 @@ Principal Service::Authenticate(pqxx::work& tx, const Call& call) {
     if (!credentials.token.empty()) {
         const auto user = store::FindUserByToken(tx, auth::TokenDigest(credentials.token));
         if (!user) {
-            throw Error(ErrorKind::InvalidCredentials, "Authorization: unknown or revoked token");
+            throw Error(
+                ErrorKind::InvalidCredentials, Message(MessageId::UnknownToken), "Authorization");
         }
         return FromUser(*user);
     }
     if (credentials.user.empty()) {
-        throw Error(ErrorKind::NoCredentials, "no credentials: give authHeader, Basic or Bearer");
+        throw Error(ErrorKind::NoCredentials, Message(MessageId::NoCredentials));
     }
     const auto now = std::chrono::steady_clock::now();
     const std::string throttle_key =
         auth::LoginThrottle::KeyFor(credentials.user, PeerAddress(call.peer));
     if (!login_throttle_.Allowed(throttle_key, now)) {
-        throw Error(ErrorKind::InvalidCredentials, "too many failed logins; try again later");
+        throw Error(ErrorKind::InvalidCredentials, Message(MessageId::TooManyFailedLogins));
     }
     const auto user = store::FindUserByEmail(tx, credentials.user);
     if (user && user->password_hash && PasswordMatches(*user, credentials.password, now)) {
@@ -207,7 +221,7 @@ Principal Service::Authenticate(pqxx::work& tx, const Call& call) {
     login_throttle_.RecordFailure(throttle_key, now);
     log::Get(log::Subsystem::Api)
         .warn("login failed user=\"{}\" peer={}", credentials.user, call.peer);
-    throw Error(ErrorKind::InvalidCredentials, "Invalid username/password");
+    throw Error(ErrorKind::InvalidCredentials, Message(MessageId::InvalidLogin));
 }
 
 bool Service::PasswordMatches(const store::UserRecord& user,

@@ -72,6 +72,8 @@ struct OperationContext {
     const Params params;
     const config::Config& config;
     const TimePoint now;
+    // The request's negotiated language, for jobd's own messages in answers (contract §5).
+    const Language language;
     Effects effects;
 };
 
@@ -96,6 +98,9 @@ public:
     boost::asio::awaitable<boost::json::object> Handle(Call call);
 
     void Reload(std::shared_ptr<const config::Config> config);
+
+    // api.default_locale's language: for requests that ask for none jobd has. Any thread.
+    Language DefaultLanguage() const;
 
 private:
     std::shared_ptr<const config::Config> Config() const;

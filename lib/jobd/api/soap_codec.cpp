@@ -25,8 +25,8 @@ constexpr std::string_view kItems = "items";
 constexpr std::string_view kArraySuffix = "Array";
 constexpr std::string_view kBlank = " \t\r\n";
 
-Error BadBody(const std::string& problem) {
-    return Error(ErrorKind::InvalidRequestBody, "body: " + problem, "body");
+Error BadBody(Message problem) {
+    return Error(ErrorKind::InvalidRequestBody, std::move(problem), "body");
 }
 
 std::string_view Name(const pugi::xml_node& node) {
@@ -53,7 +53,7 @@ std::string NamespaceOf(const pugi::xml_node& element) {
         }
     }
     if (!prefix.empty()) {
-        throw BadBody("namespace prefix '" + prefix + "' is not declared");
+        throw BadBody(Message(MessageId::XmlPrefixUndeclared, {{"prefix", prefix}}));
     }
     return {};
 }
@@ -120,16 +120,17 @@ pugi::xml_document ParseDocument(const std::string& body) {
     const pugi::xml_parse_result parsed =
         document.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_doctype);
     if (!parsed) {
-        throw BadBody(std::string("not well-formed XML at offset ") +
-                      std::to_string(parsed.offset) + ": " + parsed.description());
+        throw BadBody(Message(
+            MessageId::XmlMalformed,
+            {{"offset", std::to_string(parsed.offset)}, {"problem", parsed.description()}}));
     }
     for (const pugi::xml_node& node : document.children()) {
         if (node.type() == pugi::node_doctype) {
-            throw BadBody("a DOCTYPE is not allowed");
+            throw BadBody(Message(MessageId::XmlDoctype));
         }
     }
     if (!document.document_element()) {
-        throw BadBody("no XML element");
+        throw BadBody(Message(MessageId::XmlNoElement));
     }
     return document;
 }
@@ -145,11 +146,11 @@ SoapParts LocateParts(const pugi::xml_node& root) {
     }
     const pugi::xml_node body = EnvelopeChild(root, "Body");
     if (!body) {
-        throw BadBody("the SOAP Envelope has no Body");
+        throw BadBody(Message(MessageId::SoapNoBody));
     }
     const pugi::xml_node param = FirstElementChild(body);
     if (!param) {
-        throw BadBody("the SOAP Body is empty");
+        throw BadBody(Message(MessageId::SoapEmptyBody));
     }
     return {EnvelopeChild(root, "Header"), param};
 }
@@ -157,13 +158,13 @@ SoapParts LocateParts(const pugi::xml_node& root) {
 std::string OperationOf(const pugi::xml_node& param) {
     const std::string_view local_name = LocalName(param);
     if (local_name.size() <= kParamSuffix.size() || !local_name.ends_with(kParamSuffix)) {
-        throw BadBody("<" + std::string(local_name) +
-                      "> is not an operation request (<opNameParam>)");
+        throw BadBody(
+            Message(MessageId::SoapNotParamElement, {{"element", std::string(local_name)}}));
     }
     const std::string ns = NamespaceOf(param);
     if (!IsIpsNamespace(ns)) {
-        throw BadBody("namespace '" + ns + "' of <" + std::string(local_name) +
-                      "> is not an IPS API namespace");
+        throw BadBody(Message(MessageId::SoapNotIpsNamespace,
+                              {{"namespace", ns}, {"element", std::string(local_name)}}));
     }
     return std::string(local_name.substr(0, local_name.size() - kParamSuffix.size()));
 }
@@ -192,7 +193,7 @@ boost::json::object ToObject(const pugi::xml_node& element, int depth) {
 
 boost::json::value ToJson(const pugi::xml_node& element, int depth) {
     if (depth > kMaxDepth) {
-        throw BadBody("elements nest deeper than " + std::to_string(kMaxDepth) + " levels");
+        throw BadBody(Message(MessageId::XmlTooDeep, {{"depth", std::to_string(kMaxDepth)}}));
     }
     const std::vector<pugi::xml_node> children = ElementChildren(element);
     if (children.empty()) {
@@ -221,9 +222,8 @@ int ParseHttpStatus(const std::string& text) {
     const auto [end, ec] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), status);
     if (ec != std::errc() || end != trimmed.data() + trimmed.size() || status < 100 ||
         status > 599) {
-        throw Error(ErrorKind::InvalidParameter,
-                    "faultHttpStatusCode: must be an HTTP status from 100 to 599",
-                    "faultHttpStatusCode");
+        throw Error(
+            ErrorKind::InvalidParameter, Message(MessageId::NotHttpStatus), "faultHttpStatusCode");
     }
     return status;
 }
@@ -237,8 +237,7 @@ void ReadAuthHeader(const pugi::xml_node& auth_header, Call& call) {
         } else if (name == "password") {
             call.credentials.password = Text(field);
         } else if (name == "locale") {
-            const std::string locale = Trimmed(Text(field));
-            call.locale = IsLanguageTag(locale) ? locale : std::string();
+            call.language = LanguageOfTag(Text(field));
         } else if (name == "faultHttpStatusCode") {
             call.fault_http_status = ParseHttpStatus(Text(field));
         }
@@ -382,8 +381,8 @@ Call DecodeSoap(const HttpRequest& request) {
     if (call.credentials.Empty()) {
         call.credentials = HttpCredentials(request);
     }
-    if (call.locale.empty()) {
-        call.locale = AcceptLanguage(request);
+    if (!call.language) {
+        call.language = PreferredLanguage({}, HeaderValue(request, "accept-language"));
     }
     call.peer = request.peer;
     call.peer_uid = request.peer_uid;

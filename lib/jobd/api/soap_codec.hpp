@@ -27,7 +27,7 @@ bool IsIpsNamespace(std::string_view uri);
 // element holding only <items> (or an empty ...Array element) an array, any other element with
 // children an object, and a name repeated at one level an array. Credentials come from
 // authHeader, else the deprecated AuthUser/AuthPassword headers, else the Authorization header;
-// the locale from authHeader/locale, else Accept-Language.
+// the language from authHeader/locale, else Accept-Language (model PreferredLanguage).
 // Throws jobd::Error: InvalidRequestBody (fault 30003) for XML that is not well-formed, has a
 // DOCTYPE, nests deeper than 32 elements, or is not an IPS <opNameParam> (enveloped or bare);
 // InvalidParameter for a faultHttpStatusCode that is not an HTTP status; InvalidCredentials for a

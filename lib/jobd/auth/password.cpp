@@ -12,7 +12,7 @@ namespace jobd::auth {
 std::string HashPassword(std::string_view password) {
     detail::InitSodium();
     if (password.empty()) {
-        throw Error(ErrorKind::InvalidParameter, "password: must not be empty", "password");
+        throw Error(ErrorKind::InvalidParameter, Message(MessageId::MustNotBeEmpty), "password");
     }
     std::array<char, crypto_pwhash_STRBYTES> hash{};
     // The INTERACTIVE limits are libsodium's choice for online logins; SENSITIVE takes seconds.
@@ -22,7 +22,7 @@ std::string HashPassword(std::string_view password) {
                               crypto_pwhash_OPSLIMIT_INTERACTIVE,
                               crypto_pwhash_MEMLIMIT_INTERACTIVE,
                               crypto_pwhash_ALG_ARGON2ID13) != 0) {
-        throw Error(ErrorKind::Internal, "password hashing: out of memory");
+        throw Error(ErrorKind::Internal, Message(MessageId::PasswordHashFailed));
     }
     return hash.data();
 }

@@ -9,10 +9,9 @@
 namespace jobd::client {
 namespace {
 
-Error BadUrl(std::string_view flag, std::string_view url, std::string_view why) {
-    return Error(ErrorKind::InvalidParameter,
-                 std::string(flag) + ": '" + std::string(url) + "' " + std::string(why),
-                 std::string(flag));
+Error BadUrl(std::string_view flag, std::string_view url, MessageId why) {
+    return Error(
+        ErrorKind::InvalidParameter, Message(why, {{"url", std::string(url)}}), std::string(flag));
 }
 
 Transport TransportOf(std::string_view scheme, std::string_view url, std::string_view flag) {
@@ -22,7 +21,7 @@ Transport TransportOf(std::string_view scheme, std::string_view url, std::string
     if (scheme == "https") {
         return Transport::Https;
     }
-    throw BadUrl(flag, url, "must start with http:// or https://");
+    throw BadUrl(flag, url, MessageId::CliUrlScheme);
 }
 
 std::string HostOf(const boost::urls::url_view& parsed) {
@@ -38,7 +37,7 @@ std::string PortOf(std::string_view port, std::string_view url, std::string_view
     int number = 0;
     const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
     if (error != std::errc{} || end != port.data() + port.size() || number < 1 || number > 65535) {
-        throw BadUrl(flag, url, "has no valid port (1-65535)");
+        throw BadUrl(flag, url, MessageId::CliUrlPort);
     }
     return std::to_string(number);
 }
@@ -48,16 +47,16 @@ std::string PortOf(std::string_view port, std::string_view url, std::string_view
 Endpoint ParseUrl(std::string_view url, std::string_view flag) {
     const auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed) {
-        throw BadUrl(flag, url, "is not an absolute URL");
+        throw BadUrl(flag, url, MessageId::CliUrlNotAbsolute);
     }
     Endpoint endpoint;
     endpoint.transport = TransportOf(parsed->scheme(), url, flag);
     endpoint.host = HostOf(*parsed);
     if (endpoint.host.empty()) {
-        throw BadUrl(flag, url, "has no host");
+        throw BadUrl(flag, url, MessageId::CliUrlNoHost);
     }
     if (parsed->has_userinfo() || parsed->has_query() || parsed->has_fragment()) {
-        throw BadUrl(flag, url, "must not carry credentials, a query or a fragment");
+        throw BadUrl(flag, url, MessageId::CliUrlExtras);
     }
     endpoint.port = parsed->has_port()                       ? PortOf(parsed->port(), url, flag)
                     : endpoint.transport == Transport::Https ? "443"
@@ -85,9 +84,7 @@ std::string TargetFor(const Endpoint& endpoint, std::string_view operation) {
 
 Endpoint ChooseEndpoint(const EndpointInputs& inputs) {
     if (inputs.url_flag && inputs.socket_flag) {
-        throw Error(ErrorKind::InvalidParameter,
-                    "--socket: give either --url or --socket, not both",
-                    "--socket");
+        throw Error(ErrorKind::InvalidParameter, Message(MessageId::CliUrlOrSocket), "--socket");
     }
     if (inputs.url_flag) {
         return ParseUrl(*inputs.url_flag, "--url");

@@ -16,20 +16,21 @@ namespace {
 
 namespace json = boost::json;
 
-Error Invalid(std::string_view field, std::string_view what) {
-    return Error(ErrorKind::InvalidParameter,
-                 std::string(field) + ": " + std::string(what),
-                 std::string(field));
+Error Invalid(std::string_view field, MessageId id) {
+    return Error(ErrorKind::InvalidParameter, Message(id), std::string(field));
 }
 
-std::string Quoted(std::string_view text) {
-    return "'" + std::string(text) + "'";
+// `id` with the text at fault as its "value".
+Error Invalid(std::string_view field, MessageId id, std::string_view value) {
+    return Error(ErrorKind::InvalidParameter,
+                 Message(id, {{"value", std::string(value)}}),
+                 std::string(field));
 }
 
 CompanyId RequireCompany(std::string_view company) {
     const auto id = ParseCompanyHandle(company);
     if (!id) {
-        throw Invalid("COMPANY", Quoted(company) + " is not a company handle (a decimal id: 47)");
+        throw Invalid("COMPANY", MessageId::CliNotCompanyHandle, company);
     }
     return *id;
 }
@@ -45,15 +46,16 @@ std::string RequireEnum(std::string_view text,
     for (const E value : all) {
         names += (names.empty() ? "" : ", ") + std::string(ToString(value));
     }
-    throw Invalid(flag, Quoted(text) + " is not one of " + names);
+    throw Error(ErrorKind::InvalidParameter,
+                Message(MessageId::CliNotOneOf, {{"value", std::string(text)}, {"names", names}}),
+                std::string(flag));
 }
 
 // Catches a typo before the daemon does; the daemon still decides what the time means.
 const std::optional<std::string>& RequireDateTime(const std::optional<std::string>& text,
                                                   std::string_view flag) {
     if (text && !ParseDateTime(*text)) {
-        throw Invalid(flag,
-                      Quoted(*text) + " is not an ISO 8601 date-time (2026-03-08T02:30:00+01:00)");
+        throw Invalid(flag, MessageId::CliNotDateTime, *text);
     }
     return text;
 }
@@ -74,14 +76,14 @@ void SetIf(json::object& object, std::string_view key, const std::optional<int>&
 std::pair<std::string, std::string> SplitAssignment(std::string_view text, std::string_view flag) {
     const auto equals = text.find('=');
     if (equals == std::string_view::npos || equals == 0) {
-        throw Invalid(flag, Quoted(text) + " is not KEY=VALUE");
+        throw Invalid(flag, MessageId::CliNotAssignment, text);
     }
     return {std::string(text.substr(0, equals)), std::string(text.substr(equals + 1))};
 }
 
 json::object CommandPayload(const SubmitOptions& options) {
     if (!options.fields.empty()) {
-        throw Invalid("--field", "only for --type jobs; a --command job takes --env and --workdir");
+        throw Invalid("--field", MessageId::CliFieldForTypeOnly);
     }
     json::object payload;
     payload["argv"] = json::array(options.command.begin(), options.command.end());
@@ -97,19 +99,18 @@ json::object CommandPayload(const SubmitOptions& options) {
 
 json::object TypedPayload(const SubmitOptions& options) {
     if (!options.env.empty() || options.working_dir) {
-        throw Invalid("--env", "--env and --workdir are only for --command jobs");
+        throw Invalid("--env", MessageId::CliEnvForCommandOnly);
     }
     if (!IsJobType(options.job_type) || options.job_type == kCommandJob) {
-        throw Invalid("--type",
-                      Quoted(options.job_type) +
-                          " is not an IPS job type such as imageServingPublishJob (for a "
-                          "program use --command)");
+        throw Invalid("--type", MessageId::CliNotJobType, options.job_type);
     }
     json::object payload;
     for (const std::string& text : options.fields) {
         Field field = ParseField(text, "--field");
         if (payload.contains(field.key)) {
-            throw Invalid("--field", Quoted(field.key) + " is given twice");
+            throw Error(ErrorKind::InvalidParameter,
+                        Message(MessageId::CliFieldTwice, {{"key", field.key}}),
+                        "--field");
         }
         payload[field.key] = std::move(field.value);
     }
@@ -119,9 +120,7 @@ json::object TypedPayload(const SubmitOptions& options) {
 void AddPayload(json::object& request, const SubmitOptions& options) {
     const bool is_command = !options.command.empty();
     if (is_command == !options.job_type.empty()) {
-        throw Error(ErrorKind::MissingParameter,
-                    "--command: a job needs exactly one of --command ARG... and --type JOB_TYPE",
-                    "--command");
+        throw Error(ErrorKind::MissingParameter, Message(MessageId::CliCommandOrType), "--command");
     }
     if (is_command) {
         request["commandJob"] = CommandPayload(options);
@@ -132,7 +131,7 @@ void AddPayload(json::object& request, const SubmitOptions& options) {
 
 void AddTiming(json::object& request, const SubmitOptions& options) {
     if (options.at && options.schedule) {
-        throw Invalid("--at", "give --at (one shot) or --schedule (recurring), not both");
+        throw Invalid("--at", MessageId::CliAtOrSchedule);
     }
     SetIf(request, "execTime", RequireDateTime(options.at, "--at"));
     SetIf(request, "execSchedule", options.schedule);
@@ -157,14 +156,16 @@ Field ParseField(std::string_view text, std::string_view flag) {
     const bool is_json = equals != std::string_view::npos && equals > 0 && text[equals - 1] == ':';
     const auto key_end = is_json ? equals - 1 : equals;
     if (equals == std::string_view::npos || key_end == 0) {
-        throw Invalid(flag, Quoted(text) + " is not KEY=VALUE or KEY:=JSON");
+        throw Invalid(flag, MessageId::CliNotField, text);
     }
     Field field{std::string(text.substr(0, key_end)), json::string(text.substr(equals + 1))};
     if (is_json) {
         boost::system::error_code error;
         field.value = json::parse(text.substr(equals + 1), error);
         if (error) {
-            throw Invalid(flag, "the value of " + Quoted(field.key) + " is not valid JSON");
+            throw Error(ErrorKind::InvalidParameter,
+                        Message(MessageId::CliFieldNotJson, {{"key", field.key}}),
+                        std::string(flag));
         }
     }
     return field;
@@ -174,20 +175,20 @@ std::string ResolveJobHandle(std::string_view company, std::string_view text) {
     const CompanyId company_id = RequireCompany(company);
     if (const auto handle = ParseJobHandle(text)) {
         if (handle->company != company_id) {
-            throw Invalid("JOBHANDLE", Quoted(text) + " belongs to another company");
+            throw Invalid("JOBHANDLE", MessageId::CliHandleOtherCompany, text);
         }
         return std::string(text);
     }
     if (IsValidJobName(text)) {
         return ToString(JobHandle{company_id, std::string(text)});
     }
-    throw Invalid("JOBHANDLE", Quoted(text) + " is neither a job handle (47|Name|) nor a job name");
+    throw Invalid("JOBHANDLE", MessageId::CliNotJobHandleOrName, text);
 }
 
 std::string ResolveLogHandle(std::string_view company, std::string_view text) {
     if (const auto run = ParseRunHandle(text)) {
         if (run->company != RequireCompany(company)) {
-            throw Invalid("HANDLE", Quoted(text) + " belongs to another company");
+            throw Invalid("HANDLE", MessageId::CliHandleOtherCompany, text);
         }
         return std::string(text);
     }
@@ -197,7 +198,7 @@ std::string ResolveLogHandle(std::string_view company, std::string_view text) {
 json::object BuildSubmitJob(const SubmitOptions& options) {
     RequireCompany(options.company);
     if (!IsValidJobName(options.name)) {
-        throw Invalid("NAME", "a job name is 1-255 bytes without '|' or control characters");
+        throw Invalid("NAME", MessageId::CliJobNameInvalid);
     }
     json::object request{{"companyHandle", options.company}, {"jobName", options.name}};
     SetIf(request, "description", options.description);
@@ -244,18 +245,17 @@ json::object BuildGetJobLogDetails(const LogDetailsOptions& options) {
 
 json::object BuildAddCompany(std::string_view name) {
     if (name.empty()) {
-        throw Invalid("NAME", "a company name must not be empty");
+        throw Invalid("NAME", MessageId::CliCompanyNameEmpty);
     }
     return {{"companyName", name}};
 }
 
 json::object BuildAddUser(const AddUserOptions& options) {
     if (options.email.find('@') == std::string::npos) {
-        throw Invalid("EMAIL", Quoted(options.email) + " is not an email address");
+        throw Invalid("EMAIL", MessageId::CliNotEmail, options.email);
     }
     if (options.password.empty()) {
-        throw Error(
-            ErrorKind::MissingParameter, "password: empty; give it on standard input", "password");
+        throw Error(ErrorKind::MissingParameter, Message(MessageId::CliPasswordEmpty), "password");
     }
     RequireCompany(options.company);
     const std::string role = RequireEnum<Role>(options.role,

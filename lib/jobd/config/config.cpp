@@ -291,8 +291,20 @@ const std::array<Key, 25> kKeys{{
          }},
     {.name = "api.default_locale",
      .default_text = "`en-US`",
-     .meaning = "language of fault reasons and messages",
-     .apply = [](const Value& v, Config& c) { c.api.default_locale = NonEmptyString(v); }},
+     .meaning = "language of fault reasons and jobd's messages when a request asks for none "
+                "jobd has (`en`, `de`, `es`, `it`, `nl`, `sv`, with any region: `de-DE`)",
+     .apply =
+         [](const Value& v, Config& c) {
+             c.api.default_locale = NonEmptyString(v);
+             const auto language = LanguageOfTag(c.api.default_locale);
+             if (!language) {
+                 Fail(v.key,
+                      "must be a locale jobd has messages for (en, de, es, it, nl or sv, as in "
+                      "de-DE), got " +
+                          c.api.default_locale);
+             }
+             c.api.default_language = *language;
+         }},
     {.name = "api.tls.cert_file",
      .default_text = "unset: plain HTTP",
      .meaning = "PEM certificate chain; with `key_file`, serves HTTPS on the listeners",

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "jobd/model/message.hpp"
+
 namespace jobd::config {
 
 using Duration = std::chrono::milliseconds;
@@ -56,6 +58,7 @@ struct Api {
     std::filesystem::path unix_socket = "/run/jobd/jobd.sock";  // empty: no socket
     std::size_t max_body_bytes = 1024 * 1024;
     std::string default_locale = "en-US";
+    Language default_language = Language::English;  // default_locale's catalog (contract §5)
     std::optional<Tls> tls;
 };
 

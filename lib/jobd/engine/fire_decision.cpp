@@ -39,7 +39,9 @@ FireDecision DecideFire(const Job& job, TimePoint now, std::chrono::milliseconds
         const auto* zone = schedule::FindZone(job.spec.time_zone);
         try {
             if (zone == nullptr) {
-                throw Error(ErrorKind::InvalidParameter, "timeZone: unknown zone", "timeZone");
+                throw Error(ErrorKind::InvalidParameter,
+                            Message(MessageId::NotTimeZone, {{"value", job.spec.time_zone}}),
+                            "timeZone");
             }
             decision.next_fire = NextFire(schedule::Schedule::Parse(*job.spec.exec_schedule),
                                           *zone,

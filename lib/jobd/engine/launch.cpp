@@ -13,7 +13,7 @@ json::object PayloadObject(const std::string& payload_json) {
     boost::system::error_code ec;
     json::value value = json::parse(payload_json, ec);
     if (ec || !value.is_object()) {
-        throw Error(ErrorKind::InvalidParameter, "payload: not a JSON object", "payload");
+        throw Error(ErrorKind::InvalidParameter, Message(MessageId::NotJsonObject), "payload");
     }
     return std::move(value.as_object());
 }
@@ -55,7 +55,8 @@ std::optional<config::Duration> Seconds(const json::object& payload, std::string
 void FromCommandJob(const json::object& payload, exec::Command& command) {
     command.argv = StringList(payload, "argv");
     if (command.argv.empty()) {
-        throw Error(ErrorKind::InvalidParameter, "commandJob.argv: must not be empty", "argv");
+        throw Error(
+            ErrorKind::InvalidParameter, Message(MessageId::MustNotBeEmpty), "commandJob.argv");
     }
     command.env = StringMap(payload, "env");
     if (const auto* dir = payload.if_contains("workingDir"); dir && dir->is_string()) {
@@ -79,7 +80,7 @@ exec::Command BuildCommand(const store::RunLaunch& launch,
         const auto handler = settings.handlers.find(job.job_type);
         if (handler == settings.handlers.end()) {
             throw Error(ErrorKind::InvalidParameter,
-                        "handlers." + job.job_type + ": no handler is configured for this job type",
+                        Message(MessageId::NoHandler, {{"type", job.job_type}}),
                         job.job_type);
         }
         command.argv = handler->second.command;

@@ -2,10 +2,14 @@
 // jobd::Error — the one type for domain failures (STYLE.md "Errors").
 // Thrown where a request, a run or start-up ends; only api/fault_map.cpp maps a kind to an
 // IPS fault code and an HTTP status. `field` names the request field, config key or argument
-// at fault ("" when none); the message is for an administrator and never holds a secret.
+// at fault ("" when none). The message is an id with arguments (model/message.hpp), never a
+// sentence built at the throw site: the API renders it in the request's language, what() in
+// English for logs and jobctl. It is for an administrator and never holds a secret.
 
 #include <stdexcept>
 #include <string>
+
+#include "jobd/model/message.hpp"
 
 namespace jobd {
 
@@ -28,15 +32,21 @@ enum class ErrorKind {
 
 class Error : public std::runtime_error {
 public:
-    Error(ErrorKind kind, std::string message, std::string field = {})
-        : std::runtime_error(std::move(message)), kind_(kind), field_(std::move(field)) {}
+    Error(ErrorKind kind, Message message, std::string field = {});
 
     ErrorKind kind() const { return kind_; }
 
+    const Message& message() const { return message_; }
+
     const std::string& field() const { return field_; }
+
+    // "<field>: <message>" in `language` (the message alone when there is no field); what() is
+    // Describe(Language::English).
+    std::string Describe(Language language) const;
 
 private:
     ErrorKind kind_;
+    Message message_;
     std::string field_;
 };
 

@@ -53,7 +53,7 @@ FieldTexts Layout(std::span<const std::string_view> fields, CronDialect dialect)
         return {fields[0], fields[1], fields[2], fields[3], fields[4], "*", "*"};
     }
     throw Error(ErrorKind::InvalidParameter,
-                "execSchedule: expected 5, 6 or 7 fields, got " + std::to_string(count),
+                Message(MessageId::ScheduleFieldCount, {{"count", std::to_string(count)}}),
                 "execSchedule");
 }
 
@@ -155,7 +155,7 @@ CronExpression CronExpression::Parse(std::span<const std::string_view> fields,
                                      CronDialect dialect) {
     const FieldTexts texts = Layout(fields, dialect);
     if (texts.month_day == "?" && texts.week_day == "?") {
-        detail::ThrowInvalid("day-of-month", "and day-of-week cannot both be '?'");
+        detail::ThrowInvalid(MessageId::CronBothQuestionMarks, "day-of-month");
     }
     CronExpression cron;
     cron.seconds_ = Bits<60>(detail::ParseValues(texts.second, kSecond), 0);
@@ -170,7 +170,8 @@ CronExpression CronExpression::Parse(std::span<const std::string_view> fields,
     // search is on wall-clock time, so the answer does not depend on any zone.
     const local_seconds range_start = local_days{std::chrono::year{kFirstYear} / 1 / 1};
     if (!cron.NextAfter(range_start - std::chrono::seconds{1})) {
-        throw Error(ErrorKind::InvalidParameter, "execSchedule: never fires", "execSchedule");
+        throw Error(
+            ErrorKind::InvalidParameter, Message(MessageId::ScheduleNeverFires), "execSchedule");
     }
     return cron;
 }

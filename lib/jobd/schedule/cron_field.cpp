@@ -47,18 +47,20 @@ std::optional<int> ParseNumber(std::string_view text) {
     return value;
 }
 
-std::string Quoted(std::string_view text) {
-    return "'" + std::string(text) + "'";
-}
-
-std::string RangeText(int min, int max) {
-    return std::to_string(min) + "-" + std::to_string(max);
+[[noreturn]] void ThrowOutside(MessageId id, std::string_view part, int value, int min, int max) {
+    throw Error(ErrorKind::InvalidParameter,
+                Message(id,
+                        {{"part", std::string(part)},
+                         {"value", std::to_string(value)},
+                         {"min", std::to_string(min)},
+                         {"max", std::to_string(max)}}),
+                "execSchedule");
 }
 
 // `element` is the list element `piece` came from, quoted when `piece` is empty.
 int ParseValue(std::string_view piece, std::string_view element, const FieldSpec& spec) {
     if (piece.empty()) {
-        ThrowInvalid(spec.name, Quoted(element) + " is malformed");
+        ThrowInvalid(MessageId::CronPartMalformed, spec.name, element);
     }
     const auto name = std::find(spec.names.begin(), spec.names.end(), piece);
     if (name != spec.names.end()) {
@@ -67,12 +69,12 @@ int ParseValue(std::string_view piece, std::string_view element, const FieldSpec
     const std::optional<int> value = ParseNumber(piece);
     if (!value) {
         ThrowInvalid(
+            spec.names.empty() ? MessageId::CronPartNotNumber : MessageId::CronPartNotNumberOrName,
             spec.name,
-            Quoted(piece) + (spec.names.empty() ? " is not a number" : " is not a number or name"));
+            piece);
     }
     if (*value < spec.min || *value > spec.max) {
-        ThrowInvalid(spec.name,
-                     std::to_string(*value) + " is outside " + RangeText(spec.min, spec.max));
+        ThrowOutside(MessageId::CronPartOutside, spec.name, *value, spec.min, spec.max);
     }
     return *value;
 }
@@ -80,12 +82,11 @@ int ParseValue(std::string_view piece, std::string_view element, const FieldSpec
 int ParseStep(std::string_view piece, std::string_view element, const FieldSpec& spec) {
     const std::optional<int> step = ParseNumber(piece);
     if (!step) {
-        ThrowInvalid(spec.name, "step in " + Quoted(element) + " is not a number");
+        ThrowInvalid(MessageId::CronStepNotNumber, spec.name, element);
     }
     const int span = spec.max - spec.min + 1;
     if (*step < 1 || *step > span) {
-        ThrowInvalid(spec.name,
-                     "step " + std::to_string(*step) + " is outside " + RangeText(1, span));
+        ThrowOutside(MessageId::CronStepOutside, spec.name, *step, 1, span);
     }
     return *step;
 }
@@ -120,14 +121,14 @@ void AddRange(const Range& range, const FieldSpec& spec, ValueSet& set) {
 template <typename AddElement>
 void ForEachElement(std::string_view text, const FieldSpec& spec, AddElement add) {
     if (text.empty()) {
-        ThrowInvalid(spec.name, "is empty");
+        ThrowInvalid(MessageId::CronPartEmpty, spec.name);
     }
     std::size_t start = 0;
     while (true) {
         const std::size_t comma = text.find(',', start);
         const std::string_view element = text.substr(start, comma - start);
         if (element.empty()) {
-            ThrowInvalid(spec.name, "list " + Quoted(text) + " has an empty element");
+            ThrowInvalid(MessageId::CronListEmptyElement, spec.name, text);
         }
         add(element);
         if (comma == std::string_view::npos) {
@@ -139,11 +140,11 @@ void ForEachElement(std::string_view text, const FieldSpec& spec, AddElement add
 
 void AddPlainElement(std::string_view element, const FieldSpec& spec, ValueSet& set) {
     if (element == "?") {
-        ThrowInvalid(spec.name, "'?' is only allowed alone in day-of-month or day-of-week");
+        ThrowInvalid(MessageId::CronQuestionMarkAlone, spec.name);
     }
     const Range range = ParseRange(element, spec);
     if (!spec.wraps && range.first > range.last) {
-        ThrowInvalid(spec.name, "range " + Quoted(element) + " is reversed");
+        ThrowInvalid(MessageId::CronRangeReversed, spec.name, element);
     }
     AddRange(range, spec, set);
 }
@@ -160,7 +161,7 @@ void AddMonthDayElement(std::string_view element, CronExpression::MonthDays& day
     if (element.starts_with("L-")) {
         const std::optional<int> offset = ParseNumber(element.substr(2));
         if (!offset || *offset > 30) {
-            ThrowInvalid(kMonthDay.name, "offset in " + Quoted(element) + " is not in 0-30");
+            ThrowInvalid(MessageId::CronLastOffset, kMonthDay.name, element);
         }
         days.before_last.set(static_cast<std::size_t>(*offset));
         return;
@@ -196,7 +197,7 @@ void AddWeekDayElement(std::string_view element,
         const int day = ParseValue(element.substr(0, hash), element, spec);
         const std::optional<int> nth = ParseNumber(element.substr(hash + 1));
         if (!nth || *nth < 1 || *nth > 5) {
-            ThrowInvalid(spec.name, "occurrence in " + Quoted(element) + " is not in 1-5");
+            ThrowInvalid(MessageId::CronOccurrence, spec.name, element);
         }
         days.nth[static_cast<std::size_t>(*nth - 1)].set(WeekDayIndex(day, dialect));
         return;
@@ -217,9 +218,9 @@ void AddWeekDayElement(std::string_view element,
 
 }  // namespace
 
-void ThrowInvalid(std::string_view field, std::string_view what) {
+void ThrowInvalid(MessageId id, std::string_view part, std::string_view element) {
     throw Error(ErrorKind::InvalidParameter,
-                "execSchedule: " + std::string(field) + " " + std::string(what),
+                Message(id, {{"part", std::string(part)}, {"element", std::string(element)}}),
                 "execSchedule");
 }
 

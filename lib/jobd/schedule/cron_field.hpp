@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 
+#include "jobd/model/message.hpp"
 #include "jobd/schedule/cron_expression.hpp"
 
 namespace jobd::schedule::detail {
@@ -33,6 +34,8 @@ CronExpression::MonthDays ParseMonthDays(std::string_view text);
 // Day-of-week in `dialect`'s numbering: a plain field plus L (Saturday), nL and n#k elements.
 CronExpression::WeekDays ParseWeekDays(std::string_view text, CronDialect dialect);
 
-[[noreturn]] void ThrowInvalid(std::string_view field, std::string_view what);
+// Throws jobd::Error(InvalidParameter) on execSchedule: `id` with the cron field's name as
+// argument "part" (day-of-month) and `element`, the text at fault, as "element".
+[[noreturn]] void ThrowInvalid(MessageId id, std::string_view part, std::string_view element = {});
 
 }  // namespace jobd::schedule::detail

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -39,8 +40,12 @@ constexpr Macro kMacros[] = {
     {"@hourly", "0 0 * * * ?"},
 };
 
-[[noreturn]] void ThrowInvalid(const std::string& what) {
-    throw Error(ErrorKind::InvalidParameter, "execSchedule: " + what, "execSchedule");
+[[noreturn]] void ThrowInvalid(Message what) {
+    throw Error(ErrorKind::InvalidParameter, std::move(what), "execSchedule");
+}
+
+[[noreturn]] void ThrowInvalidDuration(MessageId id, std::string_view duration) {
+    ThrowInvalid(Message(id, {{"duration", std::string(duration)}}));
 }
 
 std::vector<std::string_view> SplitFields(std::string_view text) {
@@ -73,12 +78,11 @@ std::chrono::seconds UnitOf(char unit, std::string_view duration) {
         case 'h': return 1h;
         case 'd': return std::chrono::days{1};
     }
-    ThrowInvalid("@every duration '" + std::string(duration) + "' needs a unit s, m, h or d");
+    ThrowInvalidDuration(MessageId::ScheduleEveryUnit, duration);
 }
 
 // "30s", "5m", "1h30m": numbers each followed by a unit, added up.
 std::chrono::seconds ParseEvery(std::string_view duration) {
-    const std::string quoted = "'" + std::string(duration) + "'";
     std::chrono::seconds total{0};
     const char* at = duration.data();
     const char* const end = at + duration.size();
@@ -86,41 +90,36 @@ std::chrono::seconds ParseEvery(std::string_view duration) {
         std::int64_t count = 0;
         const auto [unit, ec] = std::from_chars(at, end, count);
         if (ec != std::errc() || unit == at || count < 0 || unit == end) {
-            ThrowInvalid("@every duration " + quoted + " is not like 30s, 5m, 1h30m or 1d");
+            ThrowInvalidDuration(MessageId::ScheduleEveryMalformed, duration);
         }
         const std::chrono::seconds per = UnitOf(*unit, duration);
         if (count > kMaxEvery / per || total + count * per > kMaxEvery) {
-            ThrowInvalid("@every duration " + quoted + " is longer than 366d");
+            ThrowInvalidDuration(MessageId::ScheduleEveryTooLong, duration);
         }
         total += count * per;
         at = unit + 1;
     }
     if (total < 1s) {
-        ThrowInvalid("@every duration " + quoted + " must be at least 1s");
+        ThrowInvalidDuration(MessageId::ScheduleEveryTooShort, duration);
     }
     return total;
 }
 
-// The message of a failed 5-field reading without the "execSchedule: " both readings start with.
-std::string Reason(const Error& error) {
-    const std::string_view message = error.what();
-    const std::string_view prefix = "execSchedule: ";
-    return std::string(message.starts_with(prefix) ? message.substr(prefix.size()) : message);
-}
-
 // Contract §8: crontab when that reading is valid, else the seconds-first IPS form.
 CronExpression ParseFiveFields(std::span<const std::string_view> fields) {
-    std::string crontab_reason;
+    // Both readings fail on execSchedule, so their messages go in without the field.
+    std::optional<Message> crontab_reason;
     try {
         return CronExpression::Parse(fields, CronDialect::Crontab);
     } catch (const Error& crontab_error) {
-        crontab_reason = Reason(crontab_error);
+        crontab_reason = crontab_error.message();
     }
     try {
         return CronExpression::Parse(fields, CronDialect::SecondsFirst);
     } catch (const Error& seconds_first_error) {
-        ThrowInvalid("neither crontab (" + crontab_reason + ") nor seconds-first (" +
-                     Reason(seconds_first_error) + ")");
+        ThrowInvalid(Message(MessageId::ScheduleNeitherReading)
+                         .With("crontab", std::move(*crontab_reason))
+                         .With("seconds_first", seconds_first_error.message()));
     }
 }
 
@@ -131,7 +130,8 @@ CronExpression ParseCron(std::span<const std::string_view> fields) {
     if (fields.size() == 6 || fields.size() == 7) {
         return CronExpression::Parse(fields, CronDialect::Quartz);
     }
-    ThrowInvalid("expected 5, 6 or 7 fields, got " + std::to_string(fields.size()));
+    ThrowInvalid(
+        Message(MessageId::ScheduleFieldCount, {{"count", std::to_string(fields.size())}}));
 }
 
 CronExpression ExpandMacro(std::span<const std::string_view> fields) {
@@ -139,10 +139,11 @@ CronExpression ExpandMacro(std::span<const std::string_view> fields) {
         return EqualsIgnoreCase(m.name, fields[0]);
     });
     if (macro == std::end(kMacros)) {
-        ThrowInvalid("unknown macro '" + std::string(fields[0]) + "'");
+        ThrowInvalid(Message(MessageId::ScheduleUnknownMacro, {{"macro", std::string(fields[0])}}));
     }
     if (fields.size() != 1) {
-        ThrowInvalid(std::string(macro->name) + " takes no arguments");
+        ThrowInvalid(
+            Message(MessageId::ScheduleMacroArguments, {{"macro", std::string(macro->name)}}));
     }
     const std::vector<std::string_view> expanded = SplitFields(macro->quartz);
     return CronExpression::Parse(expanded, CronDialect::Quartz);
@@ -217,11 +218,11 @@ Seconds NextMultiple(Seconds after, std::chrono::seconds period) {
 Schedule Schedule::Parse(std::string_view text) {
     const std::vector<std::string_view> fields = SplitFields(text);
     if (fields.empty()) {
-        ThrowInvalid("is empty");
+        ThrowInvalid(Message(MessageId::ScheduleEmpty));
     }
     if (EqualsIgnoreCase(fields[0], "@every")) {
         if (fields.size() != 2) {
-            ThrowInvalid("@every takes one duration, like @every 5m");
+            ThrowInvalid(Message(MessageId::ScheduleEveryArguments));
         }
         return Schedule(std::string(text), ParseEvery(fields[1]));
     }

@@ -90,9 +90,7 @@ CompanyId AddCompany(pqxx::work& tx, const std::string& name, std::optional<Comp
         insert.commit();
         return id;
     } catch (const pqxx::unique_violation&) {
-        throw Error(ErrorKind::Conflict,
-                    "companyName: a company with this name or handle exists",
-                    "companyName");
+        throw Error(ErrorKind::Conflict, Message(MessageId::CompanyNameTaken), "companyName");
     }
 }
 
@@ -106,7 +104,7 @@ UserId AddUser(pqxx::work& tx,
     if (company) {
         if (!CompanyExists(tx, *company)) {
             throw Error(ErrorKind::UnknownCompany,
-                        "companyHandle: no company " + std::to_string(*company),
+                        Message(MessageId::NoSuchCompany, {{"company", std::to_string(*company)}}),
                         "companyHandle");
         }
         tx.exec_params0(kUpsertMembership, id, *company, std::string(ToString(role)));

@@ -97,8 +97,8 @@ JobId InsertJob(pqxx::work& tx, const JobSpec& spec) {
         return id;
     } catch (const pqxx::unique_violation&) {
         throw Error(ErrorKind::Conflict,
-                    "jobName: company " + std::to_string(spec.company) + " has a job named \"" +
-                        spec.name + "\"",
+                    Message(MessageId::JobNameTaken,
+                            {{"company", std::to_string(spec.company)}, {"name", spec.name}}),
                     "jobName");
     }
 }

@@ -51,7 +51,7 @@ std::string PathOf(std::string_view name) {
 
 std::string Sha256Hex(std::string_view data) {
     if (sodium_init() < 0) {
-        throw Error(ErrorKind::Internal, "libsodium: initialization failed");
+        throw Error(ErrorKind::Internal, Message(MessageId::SodiumInitFailed));
     }
     unsigned char digest[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
@@ -68,9 +68,7 @@ int ParseVersion(std::string_view name) {
                              name.ends_with(".sql") &&
                              std::all_of(name.begin(), name.begin() + kDigits, is_digit);
     if (!well_formed) {
-        throw Error(ErrorKind::Internal,
-                    PathOf(name) + ": name must look like NNNN_description.sql",
-                    PathOf(name));
+        throw Error(ErrorKind::Internal, Message(MessageId::MigrationName), PathOf(name));
     }
     return std::stoi(std::string(name.substr(0, kDigits)));
 }
@@ -80,8 +78,8 @@ void CheckOrder(const std::vector<Migration>& migrations) {
         if (migrations[i].version <= migrations[i - 1].version) {
             const std::string path = PathOf(migrations[i].name);
             throw Error(ErrorKind::Internal,
-                        path + ": version " + std::to_string(migrations[i].version) +
-                            " repeats or is out of order",
+                        Message(MessageId::MigrationOrder,
+                                {{"version", std::to_string(migrations[i].version)}}),
                         path);
         }
     }
@@ -110,25 +108,25 @@ void CheckApplied(const AppliedMap& applied, const std::vector<Migration>& migra
     const int newest = migrations.empty() ? 0 : migrations.back().version;
     if (!applied.empty() && applied.rbegin()->first > newest) {
         throw Error(ErrorKind::Internal,
-                    "database schema version " + std::to_string(applied.rbegin()->first) +
-                        " is newer than this jobd (" + std::to_string(newest) + "); upgrade jobd",
+                    Message(MessageId::SchemaNewer,
+                            {{"version", std::to_string(applied.rbegin()->first)},
+                             {"newest", std::to_string(newest)}}),
                     "schema_migrations");
     }
     for (const auto& [version, row] : applied) {
         const Migration* migration = Find(migrations, version);
         if (migration == nullptr) {
             throw Error(ErrorKind::Internal,
-                        "schema_migrations: version " + std::to_string(version) + " (" + row.name +
-                            ") was applied but this jobd does not know it",
+                        Message(MessageId::MigrationUnknown,
+                                {{"version", std::to_string(version)}, {"name", row.name}}),
                         "schema_migrations");
         }
         if (migration->checksum != row.checksum) {
             const std::string path = PathOf(migration->name);
             throw Error(ErrorKind::Internal,
-                        path + ": changed after it was applied (checksum " +
-                            row.checksum.substr(0, kShownChecksumChars) + "... in the database, " +
-                            migration->checksum.substr(0, kShownChecksumChars) +
-                            "... in this jobd)",
+                        Message(MessageId::MigrationChanged,
+                                {{"stored", row.checksum.substr(0, kShownChecksumChars)},
+                                 {"expected", migration->checksum.substr(0, kShownChecksumChars)}}),
                         path);
         }
     }
@@ -154,7 +152,9 @@ void Apply(pqxx::connection& conn, const Migration& migration) {
         tx.commit();
     } catch (const pqxx::sql_error& e) {
         const std::string path = PathOf(migration.name);
-        throw Error(ErrorKind::Internal, path + ": failed to apply: " + FirstLine(e.what()), path);
+        throw Error(ErrorKind::Internal,
+                    Message(MessageId::MigrationFailed, {{"problem", FirstLine(e.what())}}),
+                    path);
     }
 }
 
@@ -225,8 +225,9 @@ auto Translated(Body body) {
     } catch (const pqxx::in_doubt_error& e) {
         throw UnavailableError(e);
     } catch (const pqxx::sql_error& e) {
-        throw Error(
-            ErrorKind::Internal, "schema_migrations: " + FirstLine(e.what()), "schema_migrations");
+        throw Error(ErrorKind::Internal,
+                    Message(MessageId::MigrationFailed, {{"problem", FirstLine(e.what())}}),
+                    "schema_migrations");
     }
 }
 

@@ -3,7 +3,8 @@
 namespace jobd::store {
 
 Error UnavailableError(const pqxx::failure& failure) {
-    return Error(ErrorKind::Unavailable, "database: " + FirstLine(failure.what()));
+    return Error(ErrorKind::Unavailable,
+                 Message(MessageId::DatabaseUnavailable, {{"problem", FirstLine(failure.what())}}));
 }
 
 std::string FirstLine(std::string_view message) {
@@ -15,9 +16,10 @@ namespace {
 
 int CheckedSize(int size) {
     if (size < 1) {
-        throw Error(ErrorKind::InvalidParameter,
-                    "database.pool_size: must be at least 1, got " + std::to_string(size),
-                    "database.pool_size");
+        throw Error(
+            ErrorKind::InvalidParameter,
+            Message(MessageId::MustBeAtLeast, {{"min", "1"}, {"value", std::to_string(size)}}),
+            "database.pool_size");
     }
     return size;
 }

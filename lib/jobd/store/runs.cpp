@@ -291,7 +291,7 @@ std::vector<Run> JobLogs(pqxx::work& tx, const JobLogFilter& filter) {
     const auto column = SortColumns().find(filter.sort_column);
     if (column == SortColumns().end()) {
         throw Error(ErrorKind::InvalidParameter,
-                    "sortBy: \"" + filter.sort_column + "\" is not a job log sort field",
+                    Message(MessageId::NotLogSortField, {{"value", filter.sort_column}}),
                     "sortBy");
     }
     const std::string direction = filter.ascending ? " ASC" : " DESC";

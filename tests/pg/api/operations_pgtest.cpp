@@ -46,8 +46,13 @@ protected:
         pqxx::connection connection{db_.url()};
         pqxx::work tx{connection};
         const boost::json::object params{{"companyHandle", "47"}, {"jobHandle", "47|" + job + "|"}};
-        OperationContext ctx{
-            auth::Operation::executeJob, admin_, Params(params), config_, kNow, {}};
+        OperationContext ctx{auth::Operation::executeJob,
+                             admin_,
+                             Params(params),
+                             config_,
+                             kNow,
+                             Language::English,
+                             {}};
         auto result = ExecuteJob(ctx, tx);
         if (executed != nullptr) {
             executed->set_value();

@@ -43,7 +43,7 @@ Error ErrorOf(Body body) {
         return e;
     }
     ADD_FAILURE() << "no jobd::Error thrown";
-    return Error(ErrorKind::Internal, "none");
+    return Error(ErrorKind::Internal, Message(MessageId::InternalError));
 }
 
 TEST(MakeMigration, TakesTheVersionFromTheFileName) {

@@ -65,7 +65,7 @@ asio::awaitable<void> SelectAnswer(Pool* pool, Strand strand, Observed* observed
 asio::awaitable<void> ThrowConflict(Pool* pool, Strand strand, Observed* observed) {
     try {
         co_await pool->Run([](pqxx::work&) -> int {
-            throw Error(ErrorKind::Conflict, "job is already running", "jobHandle");
+            throw Error(ErrorKind::Conflict, Message(MessageId::AlreadyRunning), "jobHandle");
         });
     } catch (const Error& e) {
         observed->error = e.kind();
@@ -139,7 +139,7 @@ TEST(Pool, RunSyncRollsBackWhenTheWorkFunctionThrows) {
 
     EXPECT_THROW(pool.RunSync([](pqxx::work& tx) {
         tx.exec0("INSERT INTO companies (name) VALUES ('Acme')");
-        throw Error(ErrorKind::Conflict, "name: taken", "name");
+        throw Error(ErrorKind::Conflict, Message(MessageId::CompanyNameTaken), "name");
     }),
                  Error);
     EXPECT_EQ(CountCompanies(pool), 0);

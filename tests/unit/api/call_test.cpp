@@ -13,28 +13,6 @@ HttpRequest WithHeader(const std::string& name, const std::string& value) {
     return request;
 }
 
-struct LanguageCase {
-    const char* header;
-    const char* locale;
-};
-
-constexpr LanguageCase kLanguageCases[] = {
-    {"de-DE,de;q=0.9,en;q=0.8", "de-DE"},
-    {"sv", "sv"},
-    {" nl-NL ; q=1", "nl-NL"},
-    {"*", ""},
-    {"", ""},
-    {"en_US<script>", ""},
-};
-
-TEST(AcceptLanguage, TakesTheFirstTagOrNothing) {
-    for (const LanguageCase& c : kLanguageCases) {
-        SCOPED_TRACE(c.header);
-        EXPECT_EQ(AcceptLanguage(WithHeader("accept-language", c.header)), c.locale);
-    }
-    EXPECT_EQ(AcceptLanguage(HttpRequest()), "");
-}
-
 TEST(HttpCredentials, ReadsBasicAndBearer) {
     // "admin@example.com:s3cr:et" — the password may hold ':'.
     const Credentials basic =

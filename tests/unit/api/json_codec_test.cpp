@@ -32,12 +32,12 @@ ErrorKind DecodeFailure(const HttpRequest& request) {
 TEST(DecodeJson, ReadsFieldsBearerTokenAndLocale) {
     HttpRequest request = JsonRequest(R"({"companyHandle":"47","jobHandle":"47|My Test Job|"})");
     request.headers["authorization"] = "Bearer tok123";
-    request.headers["accept-language"] = "it-IT,it;q=0.5";
+    request.headers["accept-language"] = "fr-FR, it-IT;q=0.5, de;q=0.1";
     const Call call = DecodeJson(request, "executeJob");
     EXPECT_EQ(call.operation, "executeJob");
     EXPECT_EQ(call.params.at("jobHandle").as_string(), "47|My Test Job|");
     EXPECT_EQ(call.credentials.token, "tok123");
-    EXPECT_EQ(call.locale, "it-IT");
+    EXPECT_EQ(call.language, Language::Italian);  // fr has no catalog; it-IT outweighs de
     EXPECT_EQ(call.peer, "127.0.0.1:5555");
     EXPECT_TRUE(call.soap_namespace.empty());
     EXPECT_FALSE(call.fault_http_status.has_value());

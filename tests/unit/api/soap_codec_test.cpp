@@ -112,7 +112,7 @@ TEST(DecodeSoap, ReadsTheAuthHeader) {
     const Call call = DecodeSoap(request);
     EXPECT_EQ(call.credentials.user, "admin@example.com");
     EXPECT_EQ(call.credentials.password, "pw");
-    EXPECT_EQ(call.locale, "de-DE");
+    EXPECT_EQ(call.language, Language::German);  // authHeader/locale beats Accept-Language
     EXPECT_EQ(call.fault_http_status, 200);
     EXPECT_EQ(call.peer, "unix:uid=0");
     EXPECT_EQ(call.peer_uid, 0u);
@@ -132,7 +132,7 @@ TEST(DecodeSoap, FallsBackToHttpBasicAndAcceptLanguage) {
     const Call call = DecodeSoap(request);
     EXPECT_EQ(call.credentials.user, "user");
     EXPECT_EQ(call.credentials.password, "pw");
-    EXPECT_EQ(call.locale, "es-ES");
+    EXPECT_EQ(call.language, Language::Spanish);
     EXPECT_FALSE(call.fault_http_status.has_value());
 }
 

@@ -116,8 +116,13 @@ TEST(ConfigLoad, ReadsEveryKey) {
          [](const Config& c) { EXPECT_EQ(c.api.max_body_bytes, 64U * 1024U); }},
         {"api: {max_body_bytes: 1GiB}",
          [](const Config& c) { EXPECT_EQ(c.api.max_body_bytes, 1024U * 1024U * 1024U); }},
-        {"api: {default_locale: fr-FR}",
-         [](const Config& c) { EXPECT_EQ(c.api.default_locale, "fr-FR"); }},
+        {"api: {default_locale: de-DE}",
+         [](const Config& c) {
+             EXPECT_EQ(c.api.default_locale, "de-DE");
+             EXPECT_EQ(c.api.default_language, Language::German);
+         }},
+        {"api: {default_locale: sv_SE}",
+         [](const Config& c) { EXPECT_EQ(c.api.default_language, Language::Swedish); }},
         {"api: {tls: {cert_file: c.pem, key_file: k.pem}}",
          [](const Config& c) {
              ASSERT_TRUE(c.api.tls.has_value());
@@ -213,6 +218,7 @@ TEST(ConfigLoad, BadFilesNameTheKeyAtFault) {
         {"api: {max_body_bytes: 2GiB}", "api.max_body_bytes"},
         {"api: {max_body_bytes: 99999999999999999999999}", "api.max_body_bytes"},
         {"api: {default_locale: ''}", "api.default_locale"},
+        {"api: {default_locale: fr-FR}", "api.default_locale"},  // no French catalog
         {"api: {tls: {cert_file: c.pem}}", "api.tls.key_file"},
         {"api: {tls: {key_file: k.pem}}", "api.tls.cert_file"},
         {"api: {tls: {min_version: '1.3'}}", "api.tls.cert_file"},

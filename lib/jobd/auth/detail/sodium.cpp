@@ -10,7 +10,7 @@ void InitSodium() {
     // sodium_init is itself thread-safe and idempotent; the static only saves repeat calls.
     static const bool ready = sodium_init() >= 0;
     if (!ready) {
-        throw Error(ErrorKind::Internal, "libsodium: initialisation failed");
+        throw Error(ErrorKind::Internal, Message(MessageId::SodiumInitFailed));
     }
 }
 
