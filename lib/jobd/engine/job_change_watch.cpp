@@ -103,7 +103,7 @@ asio::awaitable<void> JobChangeWatch::Follow(std::unique_ptr<store::JobChangeLis
     // A dup: the descriptor closes its own copy, never libpq's socket.
     const int fd = ::dup(listener->Socket());
     if (fd < 0) {
-        throw Error(ErrorKind::Internal, "job change listener: cannot dup the socket");
+        throw Error(ErrorKind::Internal, Message(MessageId::JobChangeSocketDup));
     }
     socket_.emplace(strand_, fd);
     while (!stopping_) {

@@ -122,6 +122,8 @@ constexpr std::array<std::string_view, kMessageCount> kNames{
     "SkippedMisfire",
     "SkippedOverlap",
     "DatabaseUnavailable",
+    "ListenConnectionClosed",
+    "JobChangeSocketDup",
     "ListenFailed",
     "ListenHostNotIp",
     "ListenPathNotSocket",

@@ -133,6 +133,8 @@ enum class MessageId {
     SkippedOverlap,
     // Daemon, database and start-up.
     DatabaseUnavailable,
+    ListenConnectionClosed,
+    JobChangeSocketDup,
     ListenFailed,
     ListenHostNotIp,
     ListenPathNotSocket,

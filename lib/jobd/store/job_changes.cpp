@@ -69,7 +69,7 @@ std::vector<std::optional<TimePoint>> JobChangeListener::Take() {
     // get_notifs() quietly does nothing on a connection already known to be bad; a readable
     // socket would then be read again and again.
     if (!impl_->connection->is_open()) {
-        throw Error(ErrorKind::Unavailable, "database: the LISTEN connection was closed");
+        throw Error(ErrorKind::Unavailable, Message(MessageId::ListenConnectionClosed));
     }
     return std::exchange(impl_->receiver->changes, {});
 }

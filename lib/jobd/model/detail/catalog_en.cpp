@@ -122,6 +122,8 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::SkippedMisfire, "misfire: found later than scheduler.misfire_grace"},
     {MessageId::SkippedOverlap, "overlap Forbid: the previous run is still going"},
     {MessageId::DatabaseUnavailable, "database: {problem}"},
+    {MessageId::ListenConnectionClosed, "database: the LISTEN connection was closed"},
+    {MessageId::JobChangeSocketDup, "job change listener: cannot dup the socket"},
     {MessageId::ListenFailed, "cannot listen on {address}: {problem}"},
     {MessageId::ListenHostNotIp, "cannot listen on {address}: the host is not an IP address"},
     {MessageId::ListenPathNotSocket,

@@ -124,6 +124,8 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::SkippedMisfire, "gemiste start: later gevonden dan scheduler.misfire_grace"},
     {MessageId::SkippedOverlap, "overlap Forbid: de vorige uitvoering loopt nog"},
     {MessageId::DatabaseUnavailable, "database: {problem}"},
+    {MessageId::ListenConnectionClosed, "database: de LISTEN-verbinding is gesloten"},
+    {MessageId::JobChangeSocketDup, "listener voor taakwijzigingen: kan de socket niet dupliceren"},
     {MessageId::ListenFailed, "kan niet luisteren op {address}: {problem}"},
     {MessageId::ListenHostNotIp, "kan niet luisteren op {address}: de host is geen IP-adres"},
     {MessageId::ListenPathNotSocket,
