@@ -31,6 +31,8 @@ using Renderer = std::function<std::string(const json::object&)>;
 struct Globals {
     std::optional<std::string> url;
     std::optional<std::string> socket;
+    std::optional<std::string> cacert;
+    bool insecure = false;
     bool json_output = false;
     double timeout_seconds = 30;
 };
@@ -58,7 +60,9 @@ client::ClientOptions OptionsFrom(const Globals& globals) {
     };
     const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::duration<double>(globals.timeout_seconds));
-    return {client::ChooseEndpoint(inputs), std::move(credentials), timeout};
+    client::TlsOptions tls{globals.cacert ? *globals.cacert : Env("JOBD_CACERT").value_or(""),
+                           globals.insecure};
+    return {client::ChooseEndpoint(inputs), std::move(credentials), timeout, std::move(tls)};
 }
 
 void Run(const Globals& globals,
@@ -246,6 +250,14 @@ void AddGlobals(CLI::App& app, Globals& globals) {
     app.add_option("--url", globals.url, "daemon URL (default: JOBD_URL or http://127.0.0.1:8780)");
     app.add_option(
         "--socket", globals.socket, "unix socket (default: JOBD_SOCKET or /run/jobd/jobd.sock)");
+    app.add_option("--cacert",
+                   globals.cacert,
+                   "PEM CA certificate(s) to trust for https:// (default: JOBD_CACERT or the "
+                   "system's)");
+    app.add_flag("--insecure",
+                 globals.insecure,
+                 "https:// without checking the certificate (testing only: anyone in between "
+                 "can read the credentials)");
     app.add_flag("--json", globals.json_output, "print the raw JSON answer");
     app.add_option("--timeout", globals.timeout_seconds, "request timeout in seconds (default 30)")
         ->check(CLI::PositiveNumber);

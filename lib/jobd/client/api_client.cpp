@@ -4,11 +4,14 @@
 #include <exception>
 #include <optional>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -18,6 +21,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/system/system_error.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include "jobd/model/error.hpp"
 
 namespace jobd::client {
 namespace {
@@ -25,6 +32,7 @@ namespace {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 namespace json = boost::json;
+namespace ssl = asio::ssl;
 
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
@@ -54,7 +62,6 @@ asio::awaitable<Response> Exchange(Stream& stream, Request request) {
     co_return parser.release();
 }
 
-// HTTPS will wrap this socket in a beast ssl_stream, handshake, and call Exchange on that.
 asio::awaitable<Response> OverTcp(std::string host, std::string port, Request request) {
     const auto executor = co_await asio::this_coro::executor;
     asio::ip::tcp::resolver resolver(executor);
@@ -62,6 +69,67 @@ asio::awaitable<Response> OverTcp(std::string host, std::string port, Request re
     asio::ip::tcp::socket socket(executor);
     co_await asio::async_connect(socket, addresses, asio::use_awaitable);
     co_return co_await Exchange(socket, std::move(request));
+}
+
+// A client context checking the server's certificate against --cacert or the system's CAs.
+ssl::context ClientContext(const TlsOptions& tls) {
+    ssl::context context(ssl::context::tls_client);
+    if (tls.insecure) {
+        context.set_verify_mode(ssl::verify_none);
+        return context;
+    }
+    context.set_verify_mode(ssl::verify_peer);
+    boost::system::error_code ec;
+    if (tls.ca_file.empty()) {
+        context.set_default_verify_paths(ec);
+    } else {
+        context.load_verify_file(tls.ca_file, ec);
+    }
+    if (ec) {
+        const std::string source =
+            tls.ca_file.empty() ? "the system's CA certificates" : tls.ca_file;
+        throw Error(ErrorKind::InvalidParameter,
+                    "--cacert: cannot load " + source + ": " + ec.message(),
+                    "--cacert");
+    }
+    return context;
+}
+
+// OpenSSL's own check of the name in the URL: a DNS name (also sent as SNI) or an IP address.
+void ExpectHost(SSL* handle, const std::string& host) {
+    boost::system::error_code ec;
+    asio::ip::make_address(host, ec);
+    if (ec) {
+        SSL_set_tlsext_host_name(handle, host.c_str());
+        SSL_set1_host(handle, host.c_str());
+    } else {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(handle), host.c_str());
+    }
+}
+
+// `context` lives in the caller's frame, which runs this coroutine to its end. `where` names
+// the URL in a certificate error.
+asio::awaitable<Response> OverHttps(
+    ssl::context& context, std::string host, std::string port, std::string where, Request request) {
+    const auto executor = co_await asio::this_coro::executor;
+    asio::ip::tcp::resolver resolver(executor);
+    const auto addresses = co_await resolver.async_resolve(host, port, asio::use_awaitable);
+    ssl::stream<asio::ip::tcp::socket> stream(executor, context);
+    ExpectHost(stream.native_handle(), host);
+    co_await asio::async_connect(stream.next_layer(), addresses, asio::use_awaitable);
+    const auto [ec] = co_await stream.async_handshake(ssl::stream_base::client,
+                                                      asio::as_tuple(asio::use_awaitable));
+    const long verified = SSL_get_verify_result(stream.native_handle());
+    if (ec && verified != X509_V_OK) {
+        throw TransportError(
+            "request to " + where + " failed: the server's certificate is not " +
+            "trusted: " + X509_verify_cert_error_string(verified) +
+            " (give its CA with --cacert FILE, or skip the check with --insecure)");
+    }
+    if (ec) {
+        throw boost::system::system_error(ec);
+    }
+    co_return co_await Exchange(stream, std::move(request));
 }
 
 asio::awaitable<Response> OverUnix(std::string path, Request request) {
@@ -167,9 +235,14 @@ json::object ApiClient::Call(std::string_view operation, const json::object& par
             response =
                 RunWithDeadline(OverUnix(endpoint.socket_path, std::move(request)), options_);
             break;
-        case Transport::Https:
-            throw TransportError(endpoint.display +
-                                 ": https is not supported yet; use http:// or --socket");
+        case Transport::Https: {
+            ssl::context context = ClientContext(options_.tls);
+            response = RunWithDeadline(
+                OverHttps(
+                    context, endpoint.host, endpoint.port, endpoint.display, std::move(request)),
+                options_);
+            break;
+        }
     }
     return ParseAnswer(static_cast<int>(response.result_int()), response.body());
 }

@@ -1,6 +1,6 @@
 #pragma once
 // The JSON API client (contract §5): POST <base>/api/v1/<operation> with a JSON object body,
-// over plain HTTP or the daemon's unix socket. Synchronous: Call blocks the calling thread for
+// over HTTP, HTTPS or the daemon's unix socket. Synchronous: Call blocks the calling thread for
 // at most the request timeout (its own io_context each call), so any thread may use a client;
 // a client holds no connection between calls.
 //
@@ -47,17 +47,27 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// How an https:// endpoint's certificate is checked: against the trusted CAs, for the URL's
+// host name or IP address.
+struct TlsOptions {
+    std::string ca_file;    // PEM CA certificates to trust (--cacert); empty: the system's
+    bool insecure = false;  // no certificate or host check at all (--insecure)
+};
+
 struct ClientOptions {
     Endpoint endpoint;
     Credentials credentials;  // not sent over the unix socket: the daemon trusts the peer uid
     std::chrono::milliseconds timeout{30'000};  // the whole exchange, connect to last byte
+    TlsOptions tls;
 };
 
 class ApiClient {
 public:
     explicit ApiClient(ClientOptions options);
 
-    // Blocking. Returns the answer's fields; throws ClientError or TransportError.
+    // Blocking. Returns the answer's fields; throws ClientError or TransportError (also for a
+    // certificate that is not trusted), or jobd::Error(InvalidParameter) naming --cacert when
+    // that file cannot be loaded.
     boost::json::object Call(std::string_view operation, const boost::json::object& params) const;
 
 private:

@@ -1,5 +1,5 @@
 #pragma once
-// Where jobctl sends its requests: an http(s) URL or the daemon's local unix socket.
+// Where jobctl sends its requests: an http:// or https:// URL or the daemon's local unix socket.
 // Pure: the caller reads the environment and the file system and passes what it found.
 // ParseUrl and ChooseEndpoint throw jobd::Error(InvalidParameter) naming the flag at fault.
 
@@ -12,7 +12,6 @@ namespace jobd::client {
 inline constexpr std::string_view kDefaultUrl = "http://127.0.0.1:8780";
 inline constexpr std::string_view kDefaultSocket = "/run/jobd/jobd.sock";
 
-// Https is parsed so that a URL keeps its meaning once TLS lands; the transport refuses it today.
 enum class Transport { Http, Https, Unix };
 
 struct Endpoint {

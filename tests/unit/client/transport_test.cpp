@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "jobd/client/api_client.hpp"
+#include "jobd/model/error.hpp"
 
 namespace jobd::client {
 namespace {
@@ -101,7 +102,7 @@ private:
 };
 
 ApiClient ClientFor(Endpoint endpoint, Credentials credentials = kBasic) {
-    return ApiClient({std::move(endpoint), std::move(credentials), std::chrono::seconds(10)});
+    return ApiClient({std::move(endpoint), std::move(credentials), std::chrono::seconds(10), {}});
 }
 
 TEST(ApiClientHttp, PostsJsonToTheOperationWithBasicAuth) {
@@ -150,7 +151,8 @@ TEST(ApiClientHttp, FaultAnswerThrowsClientError) {
 TEST(ApiClientHttp, NoAnswerWithinTheTimeoutThrowsTransportError) {
     // The kernel completes the connection from the listen backlog; nobody ever answers.
     TcpServer server;
-    const ApiClient client({ParseUrl(server.Url(), "--url"), {}, std::chrono::milliseconds(50)});
+    const ApiClient client(
+        {ParseUrl(server.Url(), "--url"), {}, std::chrono::milliseconds(50), {}});
     try {
         client.Call("getActiveJobs", {});
         ADD_FAILURE() << "no timeout";
@@ -159,9 +161,22 @@ TEST(ApiClientHttp, NoAnswerWithinTheTimeoutThrowsTransportError) {
     }
 }
 
-TEST(ApiClientHttp, HttpsIsRefusedUntilTlsLands) {
+// HTTPS against the real daemon, certificates included, is tested end to end (tls_test.cpp).
+TEST(ApiClientHttps, AClosedPortThrowsTransportError) {
     EXPECT_THROW(ClientFor(ParseUrl("https://127.0.0.1:1", "--url")).Call("getActiveJobs", {}),
                  TransportError);
+}
+
+TEST(ApiClientHttps, AMissingCaFileIsAUsageErrorNamingCacert) {
+    ClientOptions options{
+        ParseUrl("https://127.0.0.1:1", "--url"), {}, std::chrono::seconds(10), {}};
+    options.tls.ca_file = "/nonexistent/ca.pem";
+    try {
+        ApiClient(options).Call("getActiveJobs", {});
+        ADD_FAILURE() << "no error";
+    } catch (const Error& error) {
+        EXPECT_EQ(error.field(), "--cacert");
+    }
 }
 
 TEST(ApiClientUnix, SendsNoCredentialsOverTheSocket) {
