@@ -60,6 +60,10 @@ int CheckConfig(const std::filesystem::path& config_path) {
     if (!config) {
         return kExitUsage;
     }
+    log::Setup("warn");
+    if (!LoadTls(config_path, *config)) {
+        return kExitUsage;
+    }
     std::cout << config_path.string() << ": ok\n";
     return kExitOk;
 }

@@ -17,6 +17,7 @@
 #include "jobd/api/http_server.hpp"
 #include "jobd/api/router.hpp"
 #include "jobd/api/service.hpp"
+#include "jobd/api/tls_context.hpp"
 #include "jobd/engine/engine.hpp"
 #include "jobd/engine/job_change_watch.hpp"
 #include "jobd/log/logger.hpp"
@@ -53,7 +54,8 @@ public:
     Daemon(asio::io_context& io,
            std::filesystem::path config_path,
            std::shared_ptr<const config::Config> config,
-           const std::string& url)
+           const std::string& url,
+           std::shared_ptr<asio::ssl::context> tls)
         : io_(io),
           config_path_(std::move(config_path)),
           config_(std::move(config)),
@@ -67,9 +69,11 @@ public:
           service_(pool_, engine_, config_),
           router_(
               service_, [this]() { return Healthy(); }, metrics_, [this]() { return Scrape(); }),
-          server_(io,
-                  config_->api,
-                  [this](api::HttpRequest request) { return router_.Route(std::move(request)); }),
+          server_(
+              io,
+              config_->api,
+              [this](api::HttpRequest request) { return router_.Route(std::move(request)); },
+              std::move(tls)),
           signals_(io, SIGTERM, SIGINT, SIGHUP),
           watchdog_(io) {}
 
@@ -123,10 +127,27 @@ private:
                         config_path_.string());
             return;
         }
+        // The certificate is part of the config: a bad one refuses the whole reload.
+        std::shared_ptr<asio::ssl::context> tls;
+        if (next->api.tls) {
+            try {
+                tls = api::MakeTlsContext(*next->api.tls);
+            } catch (const config::ConfigError& e) {
+                Log().error(
+                    "reload refused, keeping the running config and certificate file={} "
+                    "error=\"{}\"",
+                    config_path_.string(),
+                    e.what());
+                return;
+            }
+        }
         for (const auto& key : config::ChangedNonReloadableKeys(*config_, *next)) {
             Log().warn("config key changed, takes effect after a restart key={}", key);
         }
         config_ = next;
+        if (tls) {
+            server_.SetTlsContext(std::move(tls));  // without api.tls now, listeners keep theirs
+        }
         log::SetLevel(config_->log.level);
         engine_.Reload(engine::SettingsFrom(*config_));
         service_.Reload(config_);
@@ -192,11 +213,15 @@ int RunDaemon(const std::filesystem::path& config_path) {
         return kExitUsage;
     }
     log::Setup(config->log.level);
+    const auto tls = LoadTls(config_path, *config);
+    if (!tls) {
+        return kExitUsage;
+    }
     try {
         const std::string url = DatabaseUrl(*config);
         ApplyMigrations(url);
         asio::io_context io(1);
-        Daemon daemon(io, config_path, config, url);
+        Daemon daemon(io, config_path, config, url, *tls);
         asio::co_spawn(io, daemon.Start(), [](std::exception_ptr error) {
             if (error) {
                 std::rethrow_exception(error);  // leaves io.run(): start-up failed
@@ -205,7 +230,7 @@ int RunDaemon(const std::filesystem::path& config_path) {
         io.run();
         return kExitOk;
     } catch (const config::ConfigError& e) {
-        Log().critical("{}", e.what());
+        Log().critical("{}: {}", config_path.string(), e.what());
         return kExitUsage;
     } catch (const std::exception& e) {
         Log().critical("jobd failed: {}", e.what());

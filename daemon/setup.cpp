@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
 
+#include "jobd/api/tls_context.hpp"
 #include "jobd/log/logger.hpp"
 #include "jobd/store/embedded_migrations.hpp"
 #include "jobd/store/migrator.hpp"
@@ -18,6 +19,19 @@ std::shared_ptr<const config::Config> LoadConfig(const std::filesystem::path& pa
     } catch (const config::ConfigError& e) {
         std::cerr << "jobd: " << e.what() << "\n";
         return nullptr;
+    }
+}
+
+std::optional<std::shared_ptr<boost::asio::ssl::context>> LoadTls(const std::filesystem::path& path,
+                                                                  const config::Config& config) {
+    if (!config.api.tls) {
+        return std::shared_ptr<boost::asio::ssl::context>();
+    }
+    try {
+        return api::MakeTlsContext(*config.api.tls);
+    } catch (const config::ConfigError& e) {
+        std::cerr << "jobd: " << path.string() << ": " << e.what() << "\n";
+        return std::nullopt;
     }
 }
 

@@ -3,14 +3,24 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "jobd/config/config.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace jobd::daemon {
 
 // Loads the config; on a ConfigError prints it to stderr and returns nullptr (exit 2).
 std::shared_ptr<const config::Config> LoadConfig(const std::filesystem::path& path);
+
+// The HTTPS context of api.tls (a null pointer when unset). On a bad certificate or key prints
+// "jobd: <path>: api.tls.key_file: ..." to stderr and returns nullopt (exit 2).
+std::optional<std::shared_ptr<boost::asio::ssl::context>> LoadTls(const std::filesystem::path& path,
+                                                                  const config::Config& config);
 
 // database.url (JOBD_DATABASE_URL wins, as config::Load applied); throws ConfigError when unset.
 std::string DatabaseUrl(const config::Config& config);

@@ -1,5 +1,6 @@
 #pragma once
-// The HTTP/1.1 server of the API (contract §5): plain TCP listeners and the local unix socket.
+// The HTTP/1.1 server of the API (contract §5): TCP listeners, plain or HTTPS (each
+// ListenAddress::tls), and the local unix socket, always plain.
 // It parses requests, hands each to the Handler as an HttpRequest and writes the HttpResponse
 // back; what a request means is the handler's business (the router's).
 //
@@ -8,7 +9,8 @@
 // there too. The HttpServer must outlive its io_context's run() or the completion of Stop().
 // Keep-alive; a request must arrive within 30 s of the connection going idle and be read within
 // 30 s; a body over max_body_bytes is not read (HttpRequest::body_too_large) and the connection
-// closes after the answer.
+// closes after the answer. An HTTPS connection must complete its handshake within the read
+// timeout; one that starts with plain HTTP instead gets a 400 and is closed.
 
 #include <functional>
 #include <memory>
@@ -22,7 +24,11 @@
 
 namespace boost::asio {
 class io_context;
+
+namespace ssl {
+class context;
 }
+}  // namespace boost::asio
 
 namespace jobd::api {
 
@@ -31,20 +37,30 @@ using Handler = std::function<boost::asio::awaitable<HttpResponse>(HttpRequest)>
 
 class HttpServer {
 public:
-    // Uses api.listen, api.unix_socket (empty: none) and api.max_body_bytes; TLS is not served.
-    HttpServer(boost::asio::io_context& io_context, const config::Api& api, Handler handler);
+    // Uses api.listen, api.unix_socket (empty: none) and api.max_body_bytes. `tls` (from
+    // MakeTlsContext) serves the listeners with tls set; it may be null when none has.
+    HttpServer(boost::asio::io_context& io_context,
+               const config::Api& api,
+               Handler handler,
+               std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
     ~HttpServer();
 
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
     // Binds every listener and starts accepting. A stale file at the unix socket path is replaced
-    // and the socket made mode 0660. Throws jobd::Error(Unavailable) naming api.listen or
-    // api.unix_socket when a listener cannot be set up; call at most once.
+    // and the socket made mode 0660. Warns about each plain listener on a non-loopback address.
+    // Throws jobd::Error(Unavailable) naming api.listen or api.unix_socket when a listener cannot
+    // be set up; call at most once.
     void Start();
 
-    // The bound TCP endpoints as "host:port" ("[::1]:8780"), port 0 resolved; after Start().
+    // The bound TCP endpoints as "host:port" ("[::1]:8780"), HTTPS ones as "https://host:port",
+    // port 0 resolved; after Start().
     std::vector<std::string> Endpoints() const;
+
+    // The certificate for HTTPS connections accepted from now on (SIGHUP); connections already
+    // open keep theirs. Any thread.
+    void SetTlsContext(std::shared_ptr<boost::asio::ssl::context> tls);
 
     // Closes the listeners, lets requests in progress finish, closes idle keep-alive
     // connections, then calls on_stopped on the io_context once no connection is left (the

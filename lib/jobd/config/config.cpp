@@ -155,7 +155,8 @@ ListenAddress ListenEntry(const Value& value, const YAML::Node& entry) {
     const std::optional<ListenAddress> address = detail::ParseListenAddress(String(item));
     if (!address) {
         Fail(value.key,
-             "must be host:port (IPv6 as [::1]:8780, port 0 for any free port), got " +
+             "must be host:port, http://host:port or https://host:port (IPv6 as [::1]:8780, "
+             "port 0 for any free port), got " +
                  Describe(entry));
     }
     return *address;
@@ -227,14 +228,6 @@ Tls& TlsOf(Config& config) {
     return config.api.tls ? *config.api.tls : config.api.tls.emplace();
 }
 
-template <typename T>
-std::optional<T> TlsPart(const Config& config, T Tls::*member) {
-    if (!config.api.tls) {
-        return std::nullopt;
-    }
-    return (*config.api.tls).*member;
-}
-
 struct Key {
     std::string_view name;          // dotted; `<jobType>` stands for any of kJobTypes
     std::string_view default_text;  // Markdown, for DescribeKeys
@@ -271,8 +264,10 @@ const std::array<Key, 25> kKeys{{
          }},
     {.name = "api.listen",
      .default_text = "`127.0.0.1:8780`",
-     .meaning = "HTTP listener `host:port` or a list of them; IPv6 as `[::1]:8780`; port 0 "
-                "picks a free port",
+     .meaning = "listener `host:port` or a list of them; IPv6 as `[::1]:8780`; port 0 picks a "
+                "free port. `host:port` serves HTTPS when `api.tls` is set, else HTTP; "
+                "`http://host:port` is always plain HTTP, `https://host:port` always HTTPS "
+                "(needs `api.tls`)",
      .apply = [](const Value& v, Config& c) { c.api.listen = Listen(v); },
      .same_for_restart = [](const Config& a,
                             const Config& b) { return a.api.listen == b.api.listen; }},
@@ -307,28 +302,18 @@ const std::array<Key, 25> kKeys{{
          }},
     {.name = "api.tls.cert_file",
      .default_text = "unset: plain HTTP",
-     .meaning = "PEM certificate chain; with `key_file`, serves HTTPS on the listeners",
-     .apply = [](const Value& v, Config& c) { TlsOf(c).cert_file = NonEmptyString(v); },
-     .same_for_restart =
-         [](const Config& a, const Config& b) {
-             return TlsPart(a, &Tls::cert_file) == TlsPart(b, &Tls::cert_file);
-         }},
+     .meaning = "PEM certificate chain, server certificate first; with `key_file`, serves HTTPS "
+                "(see `api.listen`); read again on SIGHUP",
+     .apply = [](const Value& v, Config& c) { TlsOf(c).cert_file = NonEmptyString(v); }},
     {.name = "api.tls.key_file",
      .default_text = "unset: plain HTTP",
-     .meaning = "PEM private key; required with `cert_file`",
-     .apply = [](const Value& v, Config& c) { TlsOf(c).key_file = NonEmptyString(v); },
-     .same_for_restart =
-         [](const Config& a, const Config& b) {
-             return TlsPart(a, &Tls::key_file) == TlsPart(b, &Tls::key_file);
-         }},
+     .meaning = "PEM private key of the certificate, unencrypted; required with `cert_file`; "
+                "read again on SIGHUP",
+     .apply = [](const Value& v, Config& c) { TlsOf(c).key_file = NonEmptyString(v); }},
     {.name = "api.tls.min_version",
      .default_text = "`1.2`",
      .meaning = "oldest TLS version accepted: `1.2` or `1.3`",
-     .apply = [](const Value& v, Config& c) { TlsOf(c).min_version = OneOf(v, kTlsVersions); },
-     .same_for_restart =
-         [](const Config& a, const Config& b) {
-             return TlsPart(a, &Tls::min_version) == TlsPart(b, &Tls::min_version);
-         }},
+     .apply = [](const Value& v, Config& c) { TlsOf(c).min_version = OneOf(v, kTlsVersions); }},
     {.name = "workers.max_concurrent_runs",
      .default_text = "2 × CPU cores",
      .meaning = "runs executing at once on this node (1-10000)",
@@ -511,6 +496,20 @@ void CheckComplete(const Config& config) {
     }
 }
 
+// Decides which listeners serve HTTPS, once api.tls is known whatever the keys' order.
+void SettleListeners(Config& config) {
+    for (ListenAddress& address : config.api.listen) {
+        if (address.scheme == ListenAddress::Scheme::Https && !config.api.tls) {
+            const bool ipv6 = address.host.find(':') != std::string::npos;
+            Fail("api.listen",
+                 "https://" + (ipv6 ? "[" + address.host + "]" : address.host) + ":" +
+                     std::to_string(address.port) + " needs api.tls (cert_file and key_file)");
+        }
+        address.tls = address.scheme == ListenAddress::Scheme::Https ||
+                      (address.scheme == ListenAddress::Scheme::Unspecified && config.api.tls);
+    }
+}
+
 // Runs `step`, giving its ConfigError the "<source>: <key>: " prefix.
 void Within(const std::string& source, const std::function<void()>& step) {
     try {
@@ -593,7 +592,10 @@ Config Load(const std::filesystem::path& path, const Environment& env) {
     Config config = Defaults();
     Within(path.string(), [&] { ApplyFile(path, config); });
     ApplyEnvironment(env, config);
-    Within(path.string(), [&] { CheckComplete(config); });
+    Within(path.string(), [&] {
+        CheckComplete(config);
+        SettleListeners(config);
+    });
     return config;
 }
 

@@ -23,8 +23,14 @@ namespace jobd::config {
 using Duration = std::chrono::milliseconds;
 
 struct ListenAddress {
+    // How the entry was written: `host:port`, `http://host:port` or `https://host:port`.
+    enum class Scheme { Unspecified, Http, Https };
+
     std::string host;        // "127.0.0.1", "::1", "0.0.0.0"
     std::uint16_t port = 0;  // 0: any free port (tests learn it from the daemon's STATUS=)
+    Scheme scheme = Scheme::Unspecified;
+    // Set by Load: HTTPS for `https://`, and for a bare `host:port` while api.tls is set.
+    bool tls = false;
 
     bool operator==(const ListenAddress&) const = default;
 };
@@ -33,6 +39,7 @@ struct Tls {
     std::filesystem::path cert_file;
     std::filesystem::path key_file;
     std::string min_version = "1.2";  // "1.2" or "1.3"
+    // The files are read by api::MakeTlsContext (at start, check-config and SIGHUP), not by Load.
 
     bool operator==(const Tls&) const = default;
 };

@@ -108,8 +108,9 @@ JobdProcess::JobdProcess(std::string extra_yaml, std::string api_yaml)
     const std::string handler = Env("JOBD_SOURCE_DIR") + "/libexec/ips-demo-handler";
     std::ofstream config(config_);
     config << "node:\n  name: e2e-node\n"
-           << "api:\n  listen: 127.0.0.1:0\n  unix_socket: " << (dir_ / "jobd.sock").string()
-           << "\n"
+           << "api:\n"
+           << (api_yaml.find("  listen:") == std::string::npos ? "  listen: 127.0.0.1:0\n" : "")
+           << "  unix_socket: " << (dir_ / "jobd.sock").string() << "\n"
            << api_yaml << "log:\n  dir: " << (dir_ / "log").string() << "\n  level: debug\n"
            << "workers:\n  max_concurrent_runs: 4\n"
            << "handlers:\n"
@@ -160,6 +161,9 @@ void JobdProcess::Start() {
     const auto colon = status.rfind(':');
     const auto space = status.rfind(' ', colon);
     host_ = status.substr(space + 1, colon - space - 1);
+    if (host_.starts_with("https://")) {
+        host_.erase(0, 8);
+    }
     port_ = status.substr(colon + 1);
 }
 

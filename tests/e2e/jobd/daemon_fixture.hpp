@@ -33,7 +33,9 @@ struct CommandResult {
 class JobdProcess {
 public:
     // `extra_yaml` is appended to the generated config (e.g. "runs:\n  stop_grace: 1s\n"),
-    // `api_yaml` to its api section (e.g. "  max_body_bytes: 4KiB\n").
+    // `api_yaml` to its api section (e.g. "  max_body_bytes: 4KiB\n"); an api_yaml with its own
+    // "  listen:" replaces the default 127.0.0.1:0. The last listener the daemon reports is the
+    // one Post, Get and HostPort() use (an https:// one only through a test's own TLS client).
     explicit JobdProcess(std::string extra_yaml = {}, std::string api_yaml = {});
     ~JobdProcess();  // SIGKILLs a daemon still running
 
@@ -70,6 +72,10 @@ public:
     const std::filesystem::path& dir() const { return dir_; }
 
     std::string HostPort() const { return host_ + ":" + port_; }
+
+    const std::string& port() const { return port_; }
+
+    const std::filesystem::path& config_path() const { return config_; }
 
     const std::string& database_url() const { return database_.url(); }
 

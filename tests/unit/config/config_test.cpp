@@ -100,6 +100,7 @@ TEST(ConfigLoad, ReadsEveryKey) {
         {"api: {listen: '0.0.0.0:80'}",
          [](const Config& c) {
              EXPECT_EQ(c.api.listen, (std::vector<ListenAddress>{{"0.0.0.0", 80}}));
+             EXPECT_FALSE(c.api.listen[0].tls);
          }},
         {"api: {listen: ['127.0.0.1:0', '[::1]:8780', 'localhost:65535']}",
          [](const Config& c) {
@@ -223,6 +224,9 @@ TEST(ConfigLoad, BadFilesNameTheKeyAtFault) {
         {"api: {tls: {key_file: k.pem}}", "api.tls.cert_file"},
         {"api: {tls: {min_version: '1.3'}}", "api.tls.cert_file"},
         {"api: {tls: {cert_file: c, key_file: k, min_version: '1.1'}}", "api.tls.min_version"},
+        {"api: {listen: 'https://127.0.0.1:8443'}", "api.listen"},  // https:// needs api.tls
+        {"api: {listen: 'ftp://127.0.0.1:21'}", "api.listen"},
+        {"api: {listen: 'https://127.0.0.1:8443/'}", "api.listen"},
         {"workers: {max_concurrent_runs: 0}", "workers.max_concurrent_runs"},
         {"workers: {max_concurrent_runs: -2}", "workers.max_concurrent_runs"},
         {"workers: {per_company_max_concurrent_runs: 0}",
@@ -383,12 +387,38 @@ TEST(ChangedNonReloadableKeys, ListsOnlyKeysThatNeedARestart) {
         "api: {listen: '127.0.0.1:9000', tls: {cert_file: c, key_file: k}}\n"
         "runs: {stop_grace: 1s}\nhandlers: {exportJob: {command: [a]}}\n");
     EXPECT_EQ(ChangedNonReloadableKeys(before, after),
-              (std::vector<std::string>{"database.url",
-                                        "api.listen",
-                                        "api.tls.cert_file",
-                                        "api.tls.key_file",
-                                        "api.tls.min_version"}));
+              (std::vector<std::string>{"database.url", "api.listen"}));
     EXPECT_TRUE(ChangedNonReloadableKeys(before, before).empty());
+}
+
+// A renewed certificate at new paths is picked up on SIGHUP (issue #7); turning TLS on or off
+// changes what a bare listener serves, which needs a restart.
+TEST(ChangedNonReloadableKeys, CertificatePathsReloadButTlsOnOffDoesNot) {
+    const Config one = LoadYaml("api: {tls: {cert_file: a.crt, key_file: a.key}}\n");
+    const Config two =
+        LoadYaml("api: {tls: {cert_file: b.crt, key_file: b.key, min_version: '1.3'}}\n");
+    EXPECT_TRUE(ChangedNonReloadableKeys(one, two).empty());
+    EXPECT_EQ(ChangedNonReloadableKeys(LoadYaml(""), one),
+              (std::vector<std::string>{"api.listen"}));
+}
+
+// Which listeners serve HTTPS (docs/configuration.md, api.listen).
+TEST(ConfigLoad, ListenSchemesDecideTls) {
+    const Config with_tls = LoadYaml(
+        "api:\n"
+        "  listen: ['0.0.0.0:8443', 'http://127.0.0.1:8780', 'https://[::1]:8444']\n"
+        "  tls: {cert_file: c.pem, key_file: k.pem}\n");
+    ASSERT_EQ(with_tls.api.listen.size(), 3U);
+    EXPECT_TRUE(with_tls.api.listen[0].tls);
+    EXPECT_EQ(with_tls.api.listen[0].host, "0.0.0.0");
+    EXPECT_FALSE(with_tls.api.listen[1].tls);
+    EXPECT_EQ(with_tls.api.listen[1].port, 8780);
+    EXPECT_TRUE(with_tls.api.listen[2].tls);
+    EXPECT_EQ(with_tls.api.listen[2].host, "::1");
+    const Config without_tls = LoadYaml("api: {listen: ['0.0.0.0:8780', 'http://[::1]:80']}\n");
+    EXPECT_FALSE(without_tls.api.listen[0].tls);
+    EXPECT_FALSE(without_tls.api.listen[1].tls);
+    EXPECT_EQ(without_tls.api.listen[1].host, "::1");
 }
 
 std::string ReadSourceFile(const std::string& relative) {

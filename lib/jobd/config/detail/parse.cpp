@@ -87,6 +87,14 @@ std::optional<std::size_t> ParseSize(std::string_view text) {
 }
 
 std::optional<ListenAddress> ParseListenAddress(std::string_view text) {
+    ListenAddress::Scheme scheme = ListenAddress::Scheme::Unspecified;
+    if (text.starts_with("http://")) {
+        scheme = ListenAddress::Scheme::Http;
+        text.remove_prefix(7);
+    } else if (text.starts_with("https://")) {
+        scheme = ListenAddress::Scheme::Https;
+        text.remove_prefix(8);
+    }
     std::string_view host;
     std::string_view port_text;
     if (text.starts_with('[')) {
@@ -111,7 +119,7 @@ std::optional<ListenAddress> ParseListenAddress(std::string_view text) {
     if (host.empty() || !port || *port < 0 || *port > 65535 || port_text.starts_with('-')) {
         return std::nullopt;
     }
-    return ListenAddress{std::string(host), static_cast<std::uint16_t>(*port)};
+    return ListenAddress{std::string(host), static_cast<std::uint16_t>(*port), scheme};
 }
 
 }  // namespace detail

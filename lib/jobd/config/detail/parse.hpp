@@ -21,7 +21,8 @@ std::optional<std::int64_t> ParseInteger(std::string_view text);
 // "1048576", "64KiB", "1MiB", "1GiB" -> bytes.
 std::optional<std::size_t> ParseSize(std::string_view text);
 
-// "127.0.0.1:8780", "localhost:0", "[::1]:8780" (IPv6 needs the brackets).
+// "127.0.0.1:8780", "localhost:0", "[::1]:8780" (IPv6 needs the brackets), each optionally
+// prefixed by "http://" or "https://" (the scheme; tls is left false for Load to settle).
 std::optional<ListenAddress> ParseListenAddress(std::string_view text);
 
 }  // namespace jobd::config::detail
