@@ -284,10 +284,20 @@ void Engine::EnqueueAt(QueuedRun run, TimePoint due) {
 void Engine::Stop(RunId run) {
     asio::dispatch(strand_, [this, run] {
         const auto it = active_.find(run);
-        if (it != active_.end() && it->second.supervisor && it->second.supervisor->child) {
-            it->second.supervisor->child->Stop();
+        if (it != active_.end()) {
+            StopActive(it->second);
         }
     });
+}
+
+// A run between its claim and its spawn has no process yet; it is stopped once it has one, so a
+// stop never misses it (the run would otherwise go on to its end or timeout).
+void Engine::StopActive(Active& active) {
+    if (active.supervisor && active.supervisor->child) {
+        active.supervisor->child->Stop();
+    } else {
+        active.stop_requested = true;
+    }
 }
 
 void Engine::Reload(EngineSettings settings) {
@@ -393,6 +403,9 @@ asio::awaitable<void> Engine::Supervise(RunId id) {
                 }
             });
         RecordStart(id, run, *supervisor->child);
+        if (active_[id].stop_requested) {
+            supervisor->child->Stop();
+        }
         co_await Follow(id, supervisor);
     } catch (const Error& e) {
         supervisor->outcome = exec::Outcome{exec::Ending::SpawnFailed, -1, 0, e.what(), {}};
@@ -557,10 +570,8 @@ asio::awaitable<void> Engine::Drain() {
             co_await idle_.async_wait(asio::as_tuple(use_awaitable));
         }
         for (auto& [id, active] : active_) {
-            if (active.supervisor && active.supervisor->child) {
-                Log().info("stopping run at shutdown run={}", id);
-                active.supervisor->child->Stop();
-            }
+            Log().info("stopping run at shutdown run={}", id);
+            StopActive(active);
         }
         while (!Idle()) {
             idle_.expires_at(asio::steady_timer::time_point::max());

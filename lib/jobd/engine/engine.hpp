@@ -101,8 +101,11 @@ private:
         JobId job = 0;
         std::optional<std::chrono::steady_clock::time_point> requested_at;  // executeJob
         std::shared_ptr<Supervisor> supervisor;  // null while the claim is in flight
+        // Stop() or Drain() asked while the claim was in flight: stopped as soon as it starts.
+        bool stop_requested = false;
     };
 
+    void StopActive(Active& active);
     void Pump();
     std::optional<QueuedRun> TakeNext();
     void OnRunDone(RunId run);
