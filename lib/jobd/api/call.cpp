@@ -6,19 +6,10 @@
 #include <sodium.h>
 
 #include "jobd/model/error.hpp"
+#include "jobd/model/text.hpp"
 
 namespace jobd::api {
 namespace {
-
-constexpr std::string_view kWhitespace = " \t";
-
-std::string_view Trim(std::string_view text) {
-    const auto first = text.find_first_not_of(kWhitespace);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(kWhitespace) - first + 1);
-}
 
 // Authentication schemes are case-insensitive (RFC 9110 §11.1).
 bool SchemeIs(std::string_view scheme, std::string_view expected) {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "jobd/model/detail/catalogs.hpp"
+#include "jobd/model/text.hpp"
 
 namespace jobd {
 namespace {
@@ -161,16 +162,6 @@ constexpr std::array<std::string_view, kMessageCount> kNames{
     "CliUrlExtras",
     "CliUrlOrSocket",
 };
-
-constexpr std::string_view kWhitespace = " \t";
-
-std::string_view Trim(std::string_view text) {
-    const auto first = text.find_first_not_of(kWhitespace);
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(kWhitespace) - first + 1);
-}
 
 const std::string* ArgText(const Message& message,
                            std::string_view name,
