@@ -88,9 +88,10 @@ ssl::context ClientContext(const TlsOptions& tls) {
     if (ec) {
         const std::string source =
             tls.ca_file.empty() ? "the system's CA certificates" : tls.ca_file;
-        throw Error(ErrorKind::InvalidParameter,
-                    "--cacert: cannot load " + source + ": " + ec.message(),
-                    "--cacert");
+        throw Error(
+            ErrorKind::InvalidParameter,
+            Message(MessageId::CliCaCertUnreadable, {{"source", source}, {"error", ec.message()}}),
+            "--cacert");
     }
     return context;
 }

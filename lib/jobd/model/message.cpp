@@ -161,6 +161,7 @@ constexpr std::array<std::string_view, kMessageCount> kNames{
     "CliUrlNoHost",
     "CliUrlExtras",
     "CliUrlOrSocket",
+    "CliCaCertUnreadable",
 };
 
 const std::string* ArgText(const Message& message,

@@ -172,11 +172,12 @@ enum class MessageId {
     CliUrlNoHost,
     CliUrlExtras,
     CliUrlOrSocket,
+    CliCaCertUnreadable,
 };
 
 // How many MessageIds there are (they are numbered from 0).
 inline constexpr std::size_t kMessageCount =
-    static_cast<std::size_t>(MessageId::CliUrlOrSocket) + 1;
+    static_cast<std::size_t>(MessageId::CliCaCertUnreadable) + 1;
 
 // The languages jobd ships catalogs for: English and the five of the seed page.
 enum class Language { English, German, Spanish, Italian, Dutch, Swedish };

@@ -180,6 +180,7 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::CliUrlNoHost, "'{url}' hat keinen Host"},
     {MessageId::CliUrlExtras, "'{url}' darf keine Anmeldedaten, Query oder Fragment enthalten"},
     {MessageId::CliUrlOrSocket, "entweder --url oder --socket angeben, nicht beides"},
+    {MessageId::CliCaCertUnreadable, "{source} kann nicht geladen werden: {error}"},
 };
 
 }  // namespace

@@ -171,6 +171,7 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::CliUrlNoHost, "'{url}' has no host"},
     {MessageId::CliUrlExtras, "'{url}' must not carry credentials, a query or a fragment"},
     {MessageId::CliUrlOrSocket, "give either --url or --socket, not both"},
+    {MessageId::CliCaCertUnreadable, "cannot load {source}: {error}"},
 };
 
 }  // namespace

@@ -188,6 +188,7 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::CliUrlNoHost, "'{url}' no tiene host"},
     {MessageId::CliUrlExtras, "'{url}' no debe llevar credenciales, consulta ni fragmento"},
     {MessageId::CliUrlOrSocket, "indique --url o --socket, no ambos"},
+    {MessageId::CliCaCertUnreadable, "no se puede cargar {source}: {error}"},
 };
 
 }  // namespace

@@ -189,6 +189,7 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::CliUrlNoHost, "'{url}' non ha un host"},
     {MessageId::CliUrlExtras, "'{url}' non deve contenere credenziali, query o frammento"},
     {MessageId::CliUrlOrSocket, "indicare --url o --socket, non entrambi"},
+    {MessageId::CliCaCertUnreadable, "impossibile caricare {source}: {error}"},
 };
 
 }  // namespace

@@ -171,6 +171,7 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::CliUrlNoHost, "'{url}' heeft geen host"},
     {MessageId::CliUrlExtras, "'{url}' mag geen referenties, query of fragment bevatten"},
     {MessageId::CliUrlOrSocket, "geef --url of --socket op, niet beide"},
+    {MessageId::CliCaCertUnreadable, "kan {source} niet laden: {error}"},
 };
 
 }  // namespace

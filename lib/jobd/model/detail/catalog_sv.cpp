@@ -175,6 +175,7 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::CliUrlExtras,
      "'{url}' får inte innehålla inloggningsuppgifter, fråga eller fragment"},
     {MessageId::CliUrlOrSocket, "ange antingen --url eller --socket, inte båda"},
+    {MessageId::CliCaCertUnreadable, "kan inte läsa in {source}: {error}"},
 };
 
 }  // namespace
