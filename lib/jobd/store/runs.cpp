@@ -140,6 +140,11 @@ std::optional<std::string> CompanyList(const std::optional<std::vector<CompanyId
 constexpr const char* kCompanyFilter =
     "($1::text IS NULL OR r.company_id = ANY (string_to_array($1, ',')::bigint[]))";
 
+// The same for a single company: compared with `=`, so that getJobLogs' default order is read
+// from runs_company_start_idx (migration 0006) rather than sorted (`= ANY` makes PostgreSQL 15
+// sort). $1 is then that company's id.
+constexpr const char* kOneCompanyFilter = "r.company_id = $1::bigint";
+
 // The IPS Job Log Sort Fields (ips-jobs-api §5) as SQL; anything else is refused upstream.
 const std::map<std::string, std::string>& SortColumns() {
     static const std::map<std::string, std::string> columns{
@@ -295,8 +300,9 @@ std::vector<Run> JobLogs(pqxx::work& tx, const JobLogFilter& filter) {
                     "sortBy");
     }
     const std::string direction = filter.ascending ? " ASC" : " DESC";
+    const bool one_company = filter.companies && filter.companies->size() == 1;
     return ReadRuns(tx.exec_params(
-        SelectRuns(std::string(kCompanyFilter) +
+        SelectRuns(std::string(one_company ? kOneCompanyFilter : kCompanyFilter) +
                    " AND ($2::bigint IS NULL OR r.submit_user_id = $2)"
                    " AND ($3::bigint IS NULL OR coalesce(r.started_at, r.queued_at) >= jobd_ts($3))"
                    " AND ($4::bigint IS NULL OR coalesce(r.started_at, r.queued_at) <= jobd_ts($4))"
