@@ -361,12 +361,16 @@ const std::array<Key, 25> kKeys{{
                             const Config& b) { return a.runs.lease == b.runs.lease; }},
     {.name = "runs.retention",
      .default_text = "`30d`",
-     .meaning = "history of succeeded, stopped and skipped runs kept (at least 1h)",
-     .apply = [](const Value& v, Config& c) { c.runs.retention = DurationAtLeast(v, 1h); }},
+     .meaning = "history of succeeded, stopped and skipped runs kept, counted from the run's end; "
+                "a company's own setting wins (`jobd admin set-retention`); older runs are pruned "
+                "in the background (at least 1m)",
+     .apply = [](const Value& v, Config& c) { c.runs.retention = DurationAtLeast(v, 1min); }},
     {.name = "runs.retention_failed",
      .default_text = "`90d`",
-     .meaning = "history of failed, timed-out and lost runs kept (at least 1h)",
-     .apply = [](const Value& v, Config& c) { c.runs.retention_failed = DurationAtLeast(v, 1h); }},
+     .meaning = "history of failed, timed-out and lost runs kept, as `runs.retention` (at least "
+                "1m)",
+     .apply = [](const Value& v,
+                 Config& c) { c.runs.retention_failed = DurationAtLeast(v, 1min); }},
     {.name = "log.level",
      .default_text = "`info`",
      .meaning = "daemon log level: trace, debug, info, warn, error, critical, off",

@@ -151,6 +151,12 @@ TEST(ConfigLoad, ReadsEveryKey) {
         {"runs: {retention: 7d}", [](const Config& c) { EXPECT_EQ(c.runs.retention, 24h * 7); }},
         {"runs: {retention_failed: 1h}",
          [](const Config& c) { EXPECT_EQ(c.runs.retention_failed, 1h); }},
+        // Minute-scale retention for tests and the benchmark (issue #8).
+        {"runs: {retention: 1m, retention_failed: 2m}",
+         [](const Config& c) {
+             EXPECT_EQ(c.runs.retention, 1min);
+             EXPECT_EQ(c.runs.retention_failed, 2min);
+         }},
         {"log: {level: debug}", [](const Config& c) { EXPECT_EQ(c.log.level, "debug"); }},
         {"log: {level: 'off'}", [](const Config& c) { EXPECT_EQ(c.log.level, "off"); }},
         {"log: {dir: var/log}", [](const Config& c) { EXPECT_EQ(c.log.dir, "var/log"); }},
@@ -239,7 +245,7 @@ TEST(ConfigLoad, BadFilesNameTheKeyAtFault) {
         {"runs: {stop_grace: 10 s}", "runs.stop_grace"},
         {"runs: {output_limit_bytes: lots}", "runs.output_limit_bytes"},
         {"runs: {lease: 1.5s}", "runs.lease"},
-        {"runs: {retention: 30m}", "runs.retention"},
+        {"runs: {retention: 59s}", "runs.retention"},
         {"runs: {retention_failed: 999999999999999999d}", "runs.retention_failed"},
         {"log: {level: verbose}", "log.level"},
         {"log: {level: INFO}", "log.level"},
