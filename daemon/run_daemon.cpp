@@ -20,6 +20,7 @@
 #include "jobd/api/tls_context.hpp"
 #include "jobd/engine/engine.hpp"
 #include "jobd/engine/job_change_watch.hpp"
+#include "jobd/engine/pruner.hpp"
 #include "jobd/log/logger.hpp"
 #include "jobd/log/outcome_log.hpp"
 #include "jobd/metrics/metrics.hpp"
@@ -63,6 +64,7 @@ public:
           pool_(url, config_->database.pool_size),
           outcomes_(config_->log.dir),
           engine_(io.get_executor(), pool_, outcomes_, metrics_, engine::SettingsFrom(*config_)),
+          pruner_(io.get_executor(), pool_, metrics_, engine::PrunerSettingsFrom(*config_)),
           job_changes_(io.get_executor(),
                        url,
                        [this](std::optional<TimePoint> next_fire) { engine_.WakeAt(next_fire); }),
@@ -80,6 +82,7 @@ public:
     asio::awaitable<void> Start() {
         co_await engine_.Start();
         job_changes_.Start();
+        pruner_.Start();
         server_.Start();
         const std::string endpoints = Join(server_.Endpoints());
         Log().info("jobd started version={} node={} listen=\"{}\"",
@@ -150,6 +153,7 @@ private:
         }
         log::SetLevel(config_->log.level);
         engine_.Reload(engine::SettingsFrom(*config_));
+        pruner_.Reload(engine::PrunerSettingsFrom(*config_));
         service_.Reload(config_);
         Log().info("config reloaded file={}", config_path_.string());
     }
@@ -162,6 +166,7 @@ private:
         signals_.cancel();
         watchdog_.cancel();
         job_changes_.Stop();
+        pruner_.Stop();
         server_.Stop([] {});
         // The daemon outlives io.run(), which returns only once this drain has completed.
         asio::co_spawn(io_, engine_.Drain(), [](std::exception_ptr error) {
@@ -194,6 +199,7 @@ private:
     store::Pool pool_;
     log::OutcomeLog outcomes_;
     engine::Engine engine_;
+    engine::Pruner pruner_;               // bounded history (contract §9)
     engine::JobChangeWatch job_changes_;  // wakes engine_'s scheduler on any node's job change
     api::Service service_;
     api::Router router_;

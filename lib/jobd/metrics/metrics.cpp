@@ -32,6 +32,11 @@ Metrics::Metrics(std::string_view version, std::chrono::system_clock::time_point
           "Due fires this node's scheduler claimed (each became a run or a Skipped entry).")),
       fires_skipped_(registry_.AddCounter("jobd_scheduler_fires_skipped_total",
                                           "Claimed fires recorded as Skipped instead of running.")),
+      runs_pruned_(registry_.AddCounter(
+          "jobd_runs_pruned_total",
+          "Finished runs this node deleted as older than their retention (runs.retention).")),
+      run_details_pruned_(registry_.AddCounter("jobd_run_details_pruned_total",
+                                               "Log details deleted with the pruned runs.")),
       pool_size_(registry_.AddGauge("jobd_db_pool_size", "Database pool threads (connections).")),
       pool_in_use_(
           registry_.AddGauge("jobd_db_pool_in_use", "Database calls holding a connection now.")),
@@ -72,6 +77,11 @@ void Metrics::FireLateness(std::chrono::system_clock::duration lateness) {
 void Metrics::FiresClaimed(std::size_t runs, std::size_t skipped) {
     fires_claimed_.Get().Inc(runs + skipped);
     fires_skipped_.Get().Inc(skipped);
+}
+
+void Metrics::RunsPruned(std::size_t runs, std::int64_t details) {
+    runs_pruned_.Get().Inc(runs);
+    run_details_pruned_.Get().Inc(static_cast<std::uint64_t>(details));
 }
 
 void Metrics::HttpRequest(std::string_view operation, int status) {

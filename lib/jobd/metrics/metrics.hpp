@@ -55,6 +55,9 @@ public:
     // Skipped (misfire Skip, overlap Forbid).
     void FiresClaimed(std::size_t runs, std::size_t skipped);
 
+    // One prune batch (engine::Pruner): runs deleted and the log details deleted with them.
+    void RunsPruned(std::size_t runs, std::int64_t details);
+
     // An answered HTTP request; `operation` is an API operation's name or "other" (the caller
     // keeps it bounded).
     void HttpRequest(std::string_view operation, int status);
@@ -71,6 +74,8 @@ private:
     Family<Histogram>& fire_lateness_;
     Family<Counter>& fires_claimed_;
     Family<Counter>& fires_skipped_;
+    Family<Counter>& runs_pruned_;
+    Family<Counter>& run_details_pruned_;
     Family<Gauge>& pool_size_;
     Family<Gauge>& pool_in_use_;
     Family<Gauge>& pool_waiting_;

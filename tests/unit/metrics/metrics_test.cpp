@@ -62,6 +62,16 @@ TEST(Metrics, FiresClaimedCountSkippedOnesToo) {
     EXPECT_TRUE(Has(text, "jobd_scheduler_fires_skipped_total 1")) << text;
 }
 
+TEST(Metrics, RunsPrunedCountRunsAndTheirDetails) {
+    Metrics metrics("1", kStart);
+    metrics.RunsPruned(500, 1200);
+    metrics.RunsPruned(0, 0);
+    metrics.RunsPruned(3, 0);
+    const std::string text = metrics.Write({}, {});
+    EXPECT_TRUE(Has(text, "jobd_runs_pruned_total 503")) << text;
+    EXPECT_TRUE(Has(text, "jobd_run_details_pruned_total 1200")) << text;
+}
+
 TEST(Metrics, HttpRequestsByOperationAndStatus) {
     Metrics metrics("1", kStart);
     metrics.HttpRequest("executeJob", 200);
