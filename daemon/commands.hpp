@@ -28,4 +28,12 @@ int AddToken(const std::filesystem::path& config_path,
              const std::string& email,
              const std::string& name);
 
+// A company's own runs.retention / runs.retention_failed (contract §9): a duration, or
+// kRetentionDefault for the config's; an option not given keeps the company's current setting.
+inline constexpr const char* kRetentionDefault = "default";
+int SetRetention(const std::filesystem::path& config_path,
+                 const std::string& company,
+                 const std::optional<std::string>& retention,
+                 const std::optional<std::string>& retention_failed);
+
 }  // namespace jobd::daemon

@@ -44,7 +44,23 @@ int main(int argc, char** argv) {
     auto* add_token = admin->add_subcommand("add-token", "print a new API token for a user once");
     add_token->add_option("EMAIL", email, "the user's e-mail")->required();
     add_token->add_option("--name", label, "a label for the token");
-    for (auto* sub : {add_company, add_user, add_token}) {
+    std::optional<std::string> retention, retention_failed;
+    auto* set_retention = admin->add_subcommand(
+        "set-retention", "set how long a company's finished runs are kept (runs.retention)");
+    set_retention->add_option("COMPANY", company, "company handle")->required();
+    set_retention
+        ->add_option("--retention",
+                     retention,
+                     "succeeded, stopped and skipped runs: a duration (7d, 12h, at least 1m) or "
+                     "\"default\" for runs.retention")
+        ->type_name("DURATION");
+    set_retention
+        ->add_option("--retention-failed",
+                     retention_failed,
+                     "failed, timed-out and lost runs: a duration or \"default\" for "
+                     "runs.retention_failed")
+        ->type_name("DURATION");
+    for (auto* sub : {add_company, add_user, add_token, set_retention}) {
         sub->add_option("--config", config, "configuration file");
     }
 
@@ -68,6 +84,9 @@ int main(int argc, char** argv) {
     }
     if (*add_token) {
         return AddToken(config, email, label);
+    }
+    if (*set_retention) {
+        return SetRetention(config, company, retention, retention_failed);
     }
     return RunDaemon(config);
 }
