@@ -3,9 +3,10 @@
 // than their retention (store::PruneRuns), one bounded batch per transaction. A full batch is
 // followed by the next after a pause at least as long as the batch took, so pruning holds one
 // pool connection at most half the time and fires and API calls always get a turn. With nothing
-// left to prune it sleeps until the oldest kept run becomes prunable, but at least kIdleMin and at
-// most kIdleMax: a node's idle cost stays far below one transaction per second (issue #8). With
-// several nodes, one prunes at a time (an advisory lock); the others look again later.
+// left to prune it sleeps until a run can next expire (the oldest kept one, or one ending now), but
+// at least kIdleMin and at most kIdleMax: a node's idle cost stays far below one transaction per
+// second (issue #8). With several nodes, one prunes at a time (an advisory lock); the others look
+// again later.
 //
 // Threads: everything runs on its own strand of the io executor; database work on store::Pool.
 // Start(), Reload() and Stop() may be called from any thread.

@@ -48,10 +48,12 @@ constexpr const char* kPrune = R"sql(,
         SELECT id FROM candidates WHERE details_before = 0 OR details_before + detail_rows <= $5)
     RETURNING detail_rows, (SELECT count(*) FROM candidates))sql";
 
-// When the oldest kept finished run of any company and class becomes prunable: the first entry
-// of each (company, class) range of runs_prune_idx.
+// When the oldest kept finished run of any company and class becomes prunable (the first entry
+// of each (company, class) range of runs_prune_idx), or a run finishing at $3 at the soonest,
+// whichever is first.
 constexpr const char* kNextDue = R"sql(
-    SELECT jobd_micros(min(o.oldest + p.kept)) FROM policy p CROSS JOIN LATERAL (
+    SELECT jobd_micros(least(min(o.oldest + p.kept), jobd_ts($3) + min(p.kept)))
+    FROM policy p CROSS JOIN LATERAL (
         SELECT min(coalesce(ended_at, queued_at)) AS oldest FROM runs
         WHERE company_id = p.company_id
           AND (state IN ('Failed', 'TimedOut', 'Lost')) = p.failed
@@ -115,7 +117,8 @@ PruneBatch PruneRuns(pqxx::work& tx,
     const int candidates = deleted.empty() ? 0 : deleted[0][1].as<int>();
     batch.full = candidates >= limits.runs || batch.runs < candidates;
     if (!batch.full) {
-        const auto next = tx.exec_params1(std::string(kWithPolicy) + kNextDue, kept, kept_failed);
+        const auto next =
+            tx.exec_params1(std::string(kWithPolicy) + kNextDue, kept, kept_failed, ToMicros(now));
         batch.next_due = NullableTime(next[0]);
     }
     return batch;

@@ -40,8 +40,8 @@ struct PruneBatch {
     std::int64_t details = 0;  // deleted with them
     // A limit was reached: more may be prunable now.
     bool full = false;
-    // When nothing is left to prune now: the earliest instant a kept finished run becomes
-    // prunable (nullopt: no finished run at all).
+    // When nothing is left to prune now: the earliest instant a run may become prunable, a kept
+    // one or one finishing now (nullopt: no company at all).
     std::optional<TimePoint> next_due;
 };
 

@@ -300,9 +300,12 @@ TEST_F(PruneRunsTest, NextDueIsWhenTheOldestKeptRunBecomesPrunable) {
     EXPECT_EQ(batch.next_due, kNow + minutes(20));
 }
 
-TEST_F(PruneRunsTest, NothingFinishedMeansNoNextDue) {
+TEST_F(PruneRunsTest, WithNothingFinishedARunEndingNowIsTheNextDue) {
     Insert(Row("Queued"));
-    EXPECT_EQ(Prune().next_due, std::nullopt);
+    EXPECT_EQ(Prune().next_due, kNow + hours(1));
+    // A company keeping its runs a shorter time brings it forward.
+    Write([](pqxx::work& tx) { SetCompanyRetention(tx, 48, {std::nullopt, minutes(10)}); });
+    EXPECT_EQ(Prune().next_due, kNow + minutes(10));
 }
 
 TEST_F(PruneRunsTest, OnePrunerAtATimeTheOtherIsLockedOutWithoutWaiting) {
