@@ -19,7 +19,8 @@ export class JobdNode {
         this.process = null;
     }
 
-    WriteConfig({ workers, port }) {
+    // `extra`: more YAML lines (a workload's own settings, e.g. runs.retention).
+    WriteConfig({ workers, port, extra = [] }) {
         const workers_line = workers ? `workers: {max_concurrent_runs: ${workers}}` : '';
         fs.mkdirSync(path.join(this.dir, 'log'), { recursive: true });
         fs.writeFileSync(
@@ -29,6 +30,7 @@ export class JobdNode {
                 `database: {url: "${this.env.jobd_db_url}"}`,
                 `api: {listen: "127.0.0.1:${port}", unix_socket: ""}`,
                 workers_line,
+                ...extra,
                 `log: {level: info, dir: "${path.join(this.dir, 'log')}"}`,
                 '',
             ].join('\n'),
@@ -36,9 +38,9 @@ export class JobdNode {
     }
 
     // Starts jobd and resolves once /healthz answers 200; `workers` is max_concurrent_runs.
-    async Start({ workers }) {
+    async Start({ workers, extra }) {
         const port = await FreePort();
-        this.WriteConfig({ workers, port });
+        this.WriteConfig({ workers, port, extra });
         this.url = `http://127.0.0.1:${port}`;
         const log = fs.openSync(path.join(this.dir, 'jobd.log'), 'a');
         const started = process.hrtime.bigint();
@@ -239,9 +241,14 @@ function XmlEscape(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+// The config file of jobd's admin commands on the benchmark's database.
+export function AdminConfig(env) {
+    return path.join(env.work_dir, 'admin.yaml');
+}
+
 // Company, IpsAdmin user and API token of the benchmark, made with jobd's own admin commands.
 export async function SetUpJobdAccounts(env) {
-    const config = path.join(env.work_dir, 'admin.yaml');
+    const config = AdminConfig(env);
     fs.writeFileSync(
         config,
         `database: {url: "${env.jobd_db_url}"}\napi: {unix_socket: ""}\nlog: {dir: "${path.join(env.work_dir, 'log')}"}\n`,

@@ -2,7 +2,7 @@
 // databases, runs the chosen workloads against jobd and its peers, prints a table and writes
 // the results file. See bench/README.md.
 //
-//   main.mjs [--quick] [--workloads latency,throughput,limits,punctuality,idle] [--reps N] [--out FILE]
+//   main.mjs [--quick] [--workloads latency,throughput,limits,punctuality,idle,history] [--reps N] [--out FILE]
 //
 // Everything about the machine comes from the environment scripts/bench sets (BENCH_*).
 import fs from 'node:fs';
@@ -10,12 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { PrintHistory, SustainedHistory } from './history.mjs';
 import { SetUpJobdAccounts } from './jobd.mjs';
 import { ImportPeerPackage, PeerPackageVersion, Run } from './lib.mjs';
 import { PrintTable, Ratios } from './report.mjs';
 import { IdleCost, MachineLimits, Punctuality, Throughput, TriggerLatency } from './workloads.mjs';
 
-const kWorkloads = ['latency', 'throughput', 'limits', 'punctuality', 'idle'];
+const kWorkloads = ['latency', 'throughput', 'limits', 'punctuality', 'idle', 'history'];
 
 // Full-size counts (issue #8) and the quick ones of a functional run.
 const kFull = {
@@ -34,6 +35,10 @@ const kFull = {
     idle_jobs: 100000,
     idle_seconds: 60,
     idle_settle_seconds: 10,
+    history_jobs: 100,
+    history_retention: '2m',
+    history_seconds: 600, // five retention periods: pruned about every 30 s after the first two minutes
+    history_runs: 1_000_000,
 };
 const kQuick = {
     reps: 3,
@@ -51,6 +56,10 @@ const kQuick = {
     idle_jobs: 1000,
     idle_seconds: 3,
     idle_settle_seconds: 1,
+    history_jobs: 20,
+    history_retention: '1m',
+    history_seconds: 130,
+    history_runs: 20_000,
 };
 
 function Options() {
@@ -166,6 +175,7 @@ async function Main() {
         limits: MachineLimits,
         punctuality: Punctuality,
         idle: IdleCost,
+        history: SustainedHistory,
     };
     for (const workload of kWorkloads.filter((w) => options.workloads.includes(w))) {
         process.stderr.write(`bench: workload ${workload}\n`);
@@ -180,6 +190,9 @@ async function Main() {
     fs.writeFileSync(`${out}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
     fs.renameSync(`${out}.tmp`, out);
     PrintTable(results);
+    if (results.workloads.history) {
+        PrintHistory(results.workloads.history);
+    }
     process.stdout.write(`\nresults: ${out}\n`);
 }
 

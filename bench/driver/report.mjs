@@ -51,7 +51,7 @@ export function Ratios(workloads) {
     return ratios;
 }
 
-function Number3(value) {
+export function Number3(value) {
     if (value === null || value === undefined) {
         return '-';
     }
@@ -59,14 +59,14 @@ function Number3(value) {
     return magnitude >= 100 ? value.toFixed(0) : magnitude >= 1 ? value.toFixed(2) : value.toFixed(3);
 }
 
-function Cell(figure) {
+export function Cell(figure) {
     if (!figure) {
         return '-';
     }
     return `${Number3(figure.median)} [${Number3(figure.min)}–${Number3(figure.max)}]`;
 }
 
-function Print(rows) {
+export function Print(rows) {
     const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => String(row[column]).length)));
     for (const [index, row] of rows.entries()) {
         process.stdout.write(`${row.map((cell, column) => String(cell).padEnd(widths[column])).join('  ')}\n`);

@@ -327,7 +327,7 @@ export async function IdleCost(env, counts) {
 
 // Lateness of one ping: the process's start (CLOCK_REALTIME, sent by jobd-bench-ping) minus the
 // fire's nominal time (JOBD_SCHEDULED_AT).
-function Lateness(ping) {
+export function Lateness(ping) {
     const [, scheduled_at, started_ns] = ping.text.split(' ');
     return Number(BigInt(started_ns) / 1000n) / 1000 - Date.parse(scheduled_at);
 }
