@@ -7,6 +7,7 @@
 
 #include "jobd/model/enums.hpp"
 #include "jobd/model/handles.hpp"
+#include "jobd/model/message.hpp"
 #include "jobd/model/time.hpp"
 
 namespace jobd {
@@ -56,7 +57,10 @@ struct Run {
     Overlap overlap = Overlap::Forbid;  // the job's
     Trigger trigger = Trigger::Execute;
     RunState state = RunState::Queued;
-    std::string reason;
+    std::string reason;  // in English, as written (outcome files, logs, rows of an older jobd)
+    // The reason's message when jobd wrote it (contract §5 "Locale"): getJobLogs renders it in
+    // the reader's language (RenderStored). nullopt for an old row or an id this jobd lacks.
+    std::optional<Message> reason_message;
     std::string node;
     TimePoint scheduled_for;
     TimePoint queued_at;
@@ -88,6 +92,9 @@ struct RunDetail {
     std::string asset_name;
     std::string asset_type;
     std::string asset_handle;
+    // For a detail jobd itself wrote (FatalError, OutputTruncated): its message, rendered in the
+    // reader's language while `message` keeps the English text. nullopt for process output.
+    std::optional<Message> own_message;
 };
 
 }  // namespace jobd

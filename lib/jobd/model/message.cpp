@@ -270,6 +270,12 @@ std::string Render(const Message& message, Language language) {
     return out;
 }
 
+std::string RenderStored(const std::optional<Message>& message,
+                         std::string_view stored,
+                         Language language) {
+    return message ? Render(*message, language) : std::string(stored);
+}
+
 std::string_view LanguageCode(Language language) {
     switch (language) {
         case Language::English: return "en";

@@ -223,6 +223,13 @@ std::string_view Template(MessageId id, Language language);
 // The message in `language`: each {name} of its template replaced by the argument of that name.
 std::string Render(const Message& message, Language language);
 
+// A text of jobd's own stored beside its message (a run's reason, a log detail jobd wrote): the
+// message in `language` when there is one, else `stored` as it was written (a row of an older
+// jobd, or an id this jobd does not know). Process output has no message and stays as written.
+std::string RenderStored(const std::optional<Message>& message,
+                         std::string_view stored,
+                         Language language);
+
 // "en", "de", "es", "it", "nl", "sv".
 std::string_view LanguageCode(Language language);
 

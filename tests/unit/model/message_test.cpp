@@ -95,6 +95,30 @@ TEST(Render, KeepsAMissingArgumentVisible) {
 }
 
 // STYLE.md: "execSchedule: day-of-month 32 is outside 1-31" — the field first, untranslated.
+// jobd's own stored texts (run reasons, log details): the message in the reader's language, else
+// the stored English text (rows of an older jobd, ids a newer one wrote, process output).
+TEST(RenderStored, RendersTheMessageElseKeepsTheStoredText) {
+    const Message timed_out(MessageId::RunTimedOut);
+    EXPECT_EQ(RenderStored(timed_out, "timed out", Language::German), "Zeitlimit überschritten");
+    EXPECT_EQ(RenderStored(timed_out, "timed out", Language::English), "timed out");
+    const Message exited(MessageId::RunExited, {{"code", "3"}});
+    EXPECT_EQ(RenderStored(exited, "exited with 3", Language::German), "beendet mit Code 3");
+    EXPECT_EQ(RenderStored(std::nullopt, "exited with 3", Language::German), "exited with 3");
+    EXPECT_EQ(RenderStored(std::nullopt, "", Language::Swedish), "");
+}
+
+// The English catalog renders jobd's run texts as it always wrote them: old rows and new match.
+TEST(RenderStored, EnglishRunTextsAreTheStoredOnes) {
+    EXPECT_EQ(Render(Message(MessageId::RunKilledBySignal, {{"signal", "9"}}), Language::English),
+              "killed by signal 9");
+    EXPECT_EQ(Render(Message(MessageId::RunNodeRestarted, {{"node", "a"}}), Language::English),
+              "node a restarted while the run was going");
+    EXPECT_EQ(Render(Message(MessageId::SkippedOverlap), Language::English),
+              "overlap Forbid: the previous run is still going");
+    EXPECT_EQ(Render(Message(MessageId::RunStoppedByStopJob), Language::English),
+              "stopped by stopJob");
+}
+
 TEST(Error, WhatIsEnglishWithTheFieldFirst) {
     const Error error(
         ErrorKind::InvalidParameter,
