@@ -1,6 +1,7 @@
 #include "jobd/store/fires.hpp"
 
 #include "jobd/store/detail/job_rows.hpp"
+#include "jobd/store/detail/message_json.hpp"
 #include "jobd/store/pqxx_support.hpp"
 
 namespace jobd::store {
@@ -19,9 +20,9 @@ constexpr const char* kInsertScheduledRun = R"sql(
     RETURNING id)sql";
 
 constexpr const char* kInsertSkippedRun = R"sql(
-    INSERT INTO runs (company_id, job_id, trigger, state, reason, scheduled_for, started_at,
-                      ended_at)
-    VALUES ($1, $2, 'Schedule', 'Skipped', $3, jobd_ts($4), now(), now())
+    INSERT INTO runs (company_id, job_id, trigger, state, reason, reason_message, scheduled_for,
+                      started_at, ended_at)
+    VALUES ($1, $2, 'Schedule', 'Skipped', $3, $5::jsonb, jobd_ts($4), now(), now())
     ON CONFLICT (job_id, scheduled_for) WHERE trigger = 'Schedule' DO NOTHING)sql";
 
 constexpr const char* kSetNextFire = R"sql(
@@ -53,8 +54,13 @@ std::optional<RunId> InsertScheduledRun(pqxx::work& tx, const Job& job, TimePoin
 void InsertSkippedRun(pqxx::work& tx,
                       const Job& job,
                       TimePoint scheduled_for,
-                      const std::string& reason) {
-    tx.exec_params0(kInsertSkippedRun, job.spec.company, job.id, reason, ToMicros(scheduled_for));
+                      const Message& reason) {
+    tx.exec_params0(kInsertSkippedRun,
+                    job.spec.company,
+                    job.id,
+                    Render(reason, Language::English),
+                    ToMicros(scheduled_for),
+                    MessageToJson(reason));
 }
 
 void SetNextFire(pqxx::work& tx, JobId job, std::optional<TimePoint> next, TriggerState state) {

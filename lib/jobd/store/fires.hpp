@@ -23,7 +23,7 @@ std::optional<RunId> InsertScheduledRun(pqxx::work& tx, const Job& job, TimePoin
 void InsertSkippedRun(pqxx::work& tx,
                       const Job& job,
                       TimePoint scheduled_for,
-                      const std::string& reason);
+                      const Message& reason);
 
 // The job's next fire; nullopt: nothing more to fire (one-shot done: Complete; or Error).
 void SetNextFire(pqxx::work& tx, JobId job, std::optional<TimePoint> next, TriggerState state);

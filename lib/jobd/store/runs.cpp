@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "jobd/model/error.hpp"
+#include "jobd/store/detail/message_json.hpp"
 #include "jobd/store/pqxx_support.hpp"
 
 namespace jobd::store {
@@ -24,7 +25,7 @@ constexpr const char* kRunColumns = R"sql(
     r.attempt, coalesce(u.email, ''), r.progress, r.progress_message,
     jobd_micros(r.progress_at), r.detail_rows, r.file_success_count, r.file_error_count,
     r.file_warning_count, r.file_duplicate_count, r.file_update_count, r.total_file_count,
-    r.first_run_id, j.overlap)sql";
+    r.first_run_id, j.overlap, r.reason_message::text)sql";
 
 constexpr const char* kRunJoins = R"sql(
     FROM runs r JOIN jobs j ON j.id = r.job_id LEFT JOIN users u ON u.id = r.submit_user_id)sql";
@@ -47,12 +48,12 @@ constexpr const char* kJobSpecOfRun = R"sql(
 constexpr const char* kInsertDetails = R"sql(
     WITH batch AS (
         INSERT INTO run_details (run_id, created_at, log_type, message, asset_name, asset_type,
-                                 asset_handle)
+                                 asset_handle, own_message)
         SELECT $1, jobd_ts(d.created_at), d.log_type, d.message, d.asset_name, d.asset_type,
-               d.asset_handle
+               d.asset_handle, d.own_message::jsonb
         FROM jsonb_to_recordset($2::jsonb) AS d(created_at bigint, log_type text, message text,
                                                asset_name text, asset_type text,
-                                               asset_handle text)
+                                               asset_handle text, own_message text)
         RETURNING 1)
     UPDATE runs SET detail_rows = detail_rows + (SELECT count(*) FROM batch) WHERE id = $1)sql";
 
@@ -60,23 +61,28 @@ constexpr const char* kUpdateProgress = R"sql(
     UPDATE runs SET progress = $2, progress_message = $3, progress_at = now() WHERE id = $1)sql";
 
 constexpr const char* kFinishRun = R"sql(
-    UPDATE runs SET state = $2, exit_code = $3, reason = $4, ended_at = now(),
+    UPDATE runs SET state = $2, exit_code = $3, reason = $4, reason_message = $5::jsonb,
+                    ended_at = now(),
                     started_at = coalesce(started_at, now())
     WHERE id = $1)sql";
 
 constexpr const char* kMarkLost = R"sql(
-    UPDATE runs SET state = 'Lost', ended_at = now(),
-                    reason = 'node ' || node || ' restarted while the run was going'
+    UPDATE runs SET state = 'Lost', ended_at = now(), reason = $2, reason_message = $3::jsonb
     WHERE node = $1 AND state = 'Running'
     RETURNING id)sql";
 
 constexpr const char* kCancelQueued = R"sql(
-    UPDATE runs SET state = 'Stopped', reason = $2, ended_at = now()
+    UPDATE runs SET state = 'Stopped', reason = $2, reason_message = $3::jsonb, ended_at = now()
     WHERE job_id = $1 AND state = 'Queued'
     RETURNING id)sql";
 
 constexpr const char* kRunningOfJob = R"sql(
     SELECT id FROM runs WHERE job_id = $1 AND state = 'Running' ORDER BY id)sql";
+
+// A stored message column (jsonb as text); nullopt for NULL or one this jobd cannot read.
+std::optional<Message> StoredMessage(const pqxx::field& field) {
+    return field.is_null() ? std::nullopt : MessageFromJson(field.as<std::string>());
+}
 
 Run ReadRun(const pqxx::row& row) {
     Run run;
@@ -110,6 +116,7 @@ Run ReadRun(const pqxx::row& row) {
     run.total_file_count = row[27].as<int>();
     run.first_run = Nullable<RunId>(row[28]);
     run.overlap = Parse<Overlap>(row[29].as<std::string>()).value_or(Overlap::Forbid);
+    run.reason_message = StoredMessage(row[30]);
     return run;
 }
 
@@ -211,6 +218,9 @@ void AppendDetails(pqxx::work& tx, RunId id, const std::vector<RunDetail>& detai
             {"asset_name", optional_text(detail.asset_name)},
             {"asset_type", optional_text(detail.asset_type)},
             {"asset_handle", optional_text(detail.asset_handle)},
+            {"own_message",
+             detail.own_message ? boost::json::value(MessageToJson(*detail.own_message))
+                                : boost::json::value(nullptr)},
         });
     }
     tx.exec_params0(kInsertDetails, id, boost::json::serialize(batch));
@@ -221,13 +231,20 @@ void UpdateProgress(pqxx::work& tx, RunId id, int progress, const std::string& m
 }
 
 Run FinishRun(pqxx::work& tx, RunId id, const RunEnd& end) {
-    tx.exec_params0(kFinishRun, id, std::string(ToString(end.state)), end.exit_code, end.reason);
+    tx.exec_params0(kFinishRun,
+                    id,
+                    std::string(ToString(end.state)),
+                    end.exit_code,
+                    EnglishText(end.reason),
+                    OptionalMessageJson(end.reason));
     return SelectRun(tx, id);
 }
 
-StopRequest StopJobRuns(pqxx::work& tx, JobId job, const std::string& reason) {
+StopRequest StopJobRuns(pqxx::work& tx, JobId job, const Message& reason) {
     StopRequest request;
-    for (const auto& row : tx.exec_params(kCancelQueued, job, reason)) {
+    const auto rows = tx.exec_params(
+        kCancelQueued, job, Render(reason, Language::English), MessageToJson(reason));
+    for (const auto& row : rows) {
         request.cancelled.push_back(row[0].as<RunId>());
     }
     for (const auto& row : tx.exec_params(kRunningOfJob, job)) {
@@ -249,7 +266,10 @@ RunId InsertRetry(pqxx::work& tx, const Run& failed, TimePoint due) {
 
 Recovery RecoverNode(pqxx::work& tx, const std::string& node) {
     Recovery recovery;
-    for (const auto& row : tx.exec_params(kMarkLost, node)) {
+    const Message reason(MessageId::RunNodeRestarted, {{"node", node}});
+    const auto rows =
+        tx.exec_params(kMarkLost, node, Render(reason, Language::English), MessageToJson(reason));
+    for (const auto& row : rows) {
         recovery.lost.push_back(SelectRun(tx, row[0].as<RunId>()));
     }
     recovery.queued = ReadRuns(tx.exec(SelectRuns("r.state = 'Queued' ORDER BY r.id")));
@@ -336,8 +356,8 @@ DetailPage RunDetails(pqxx::work& tx, RunId id, const DetailFilter& filter) {
         filter.sort_by_log_type ? "log_type" + direction + ", id" + direction : "id" + direction;
     const auto rows = tx.exec_params(
         std::string("SELECT jobd_micros(created_at), log_type, message, coalesce(asset_name, ''), "
-                    "coalesce(asset_type, ''), coalesce(asset_handle, '') FROM run_details "
-                    "WHERE ") +
+                    "coalesce(asset_type, ''), coalesce(asset_handle, ''), own_message::text "
+                    "FROM run_details WHERE ") +
             kTypeFilter + " ORDER BY " + order + " LIMIT $3 OFFSET $4",
         id,
         type_list,
@@ -349,7 +369,8 @@ DetailPage RunDetails(pqxx::work& tx, RunId id, const DetailFilter& filter) {
                                 row[2].as<std::string>(),
                                 row[3].as<std::string>(),
                                 row[4].as<std::string>(),
-                                row[5].as<std::string>()});
+                                row[5].as<std::string>(),
+                                StoredMessage(row[6])});
     }
     return page;
 }

@@ -41,10 +41,11 @@ void UpdateProgress(pqxx::work& tx, RunId id, int progress, const std::string& m
 struct RunEnd {
     RunState state = RunState::Succeeded;
     std::optional<int> exit_code;
-    std::string reason;
+    std::optional<Message> reason;  // none for a clean exit
 };
 
-// Running -> finished. Returns the run as stored.
+// Running -> finished: the reason is stored in English and as its message (RunDetail and Run
+// carry both, see model/job.hpp). Returns the run as stored.
 Run FinishRun(pqxx::work& tx, RunId id, const RunEnd& end);
 
 // The next attempt of a failed run (trigger Retry), due at `due`; its attempt number and first
@@ -58,7 +59,7 @@ struct StopRequest {
     std::vector<RunId> running;
 };
 
-StopRequest StopJobRuns(pqxx::work& tx, JobId job, const std::string& reason);
+StopRequest StopJobRuns(pqxx::work& tx, JobId job, const Message& reason);
 
 // Start-up of `node`: its runs left Running by a previous life become Lost; returns the runs
 // still Queued (committed but never started, or retries not yet due), oldest first.

@@ -126,6 +126,10 @@ TEST_F(OperationsTest, RestartMarksRunningRunsLostAndReturnsQueuedOnes) {
     ASSERT_EQ(recovery.lost.size(), 1u);
     EXPECT_EQ(recovery.lost[0].id, running->run);
     EXPECT_EQ(recovery.lost[0].state, RunState::Lost);
+    EXPECT_EQ(recovery.lost[0].reason, "node node-a restarted while the run was going");
+    ASSERT_TRUE(recovery.lost[0].reason_message);
+    EXPECT_EQ(Render(*recovery.lost[0].reason_message, Language::German),
+              "Knoten node-a wurde während des Laufs neu gestartet");
     ASSERT_EQ(recovery.queued.size(), 1u);
     EXPECT_EQ(recovery.queued[0].id, queued->run);
 }
@@ -137,15 +141,59 @@ TEST_F(OperationsTest, DetailsPageAndFilterByLogType) {
     std::vector<RunDetail> details;
     for (int i = 0; i < 5; ++i) {
         details.push_back(
-            {kNow, i % 2 == 0 ? "Output" : "FileBegin", std::to_string(i), {}, {}, {}});
+            {kNow, i % 2 == 0 ? "Output" : "FileBegin", std::to_string(i), {}, {}, {}, {}});
     }
     store::AppendDetails(tx, run->run, details);
     const auto page = store::RunDetails(tx, run->run, {{"Output"}, false, true, 2, 2});
     EXPECT_EQ(page.total_rows, 3);
     ASSERT_EQ(page.details.size(), 1u);
     EXPECT_EQ(page.details[0].message, "4");
-    const auto finished = store::FinishRun(tx, run->run, {RunState::Succeeded, 0, ""});
+    const auto finished = store::FinishRun(tx, run->run, {RunState::Succeeded, 0, std::nullopt});
     EXPECT_EQ(finished.detail_rows, 5);
+}
+
+// Contract §5 "Locale": jobd's own reason and details keep their message beside the English text;
+// a row without one (older jobd) or with an id this jobd does not know reads back without one.
+TEST_F(OperationsTest, OwnReasonAndDetailsKeepTheirMessage) {
+    const auto run = ParseRunHandle(Execute("Allow").at("runHandle").as_string());
+    pqxx::connection connection{db_.url()};
+    pqxx::work tx{connection};
+    const Message launch_failed =
+        Message(MessageId::RunNotLaunched, {{"field", "exportJob"}})
+            .With("problem", Message(MessageId::NoHandler, {{"type", "exportJob"}}));
+    store::AppendDetails(tx,
+                         run->run,
+                         {{kNow, "Output", "plain output", {}, {}, {}, std::nullopt},
+                          {kNow,
+                           "FatalError",
+                           Render(launch_failed, Language::English),
+                           {},
+                           {},
+                           {},
+                           launch_failed}});
+    const auto finished = store::FinishRun(
+        tx, run->run, {RunState::Failed, 3, Message(MessageId::RunExited, {{"code", "3"}})});
+    EXPECT_EQ(finished.reason, "exited with 3");
+    ASSERT_TRUE(finished.reason_message);
+    EXPECT_EQ(Render(*finished.reason_message, Language::Swedish),
+              Render(Message(MessageId::RunExited, {{"code", "3"}}), Language::Swedish));
+
+    const auto page = store::RunDetails(tx, run->run, {});
+    ASSERT_EQ(page.details.size(), 2u);
+    EXPECT_FALSE(page.details[0].own_message);
+    ASSERT_TRUE(page.details[1].own_message);
+    EXPECT_EQ(page.details[1].message, Render(launch_failed, Language::English));
+    EXPECT_EQ(Render(*page.details[1].own_message, Language::Italian),
+              Render(launch_failed, Language::Italian));
+
+    tx.exec_params0("UPDATE runs SET reason_message = NULL WHERE id = $1", run->run);
+    EXPECT_FALSE(store::FindRun(tx, *run)->reason_message);
+    tx.exec_params0(
+        R"(UPDATE runs SET reason_message = '{"id":"FromANewerJobd","args":{}}' WHERE id = $1)",
+        run->run);
+    const auto newer = store::FindRun(tx, *run);
+    EXPECT_FALSE(newer->reason_message);
+    EXPECT_EQ(newer->reason, "exited with 3");
 }
 
 TEST_F(OperationsTest, JobLogsRefuseAnUnknownSortField) {
