@@ -55,7 +55,7 @@ Job JobOfRequest(const OperationContext& ctx, pqxx::work& tx, bool lock) {
 
 boost::json::object StopJob(OperationContext& ctx, pqxx::work& tx) {
     const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
-    const auto request = store::StopJobRuns(tx, job.id, "stopped by stopJob");
+    const auto request = store::StopJobRuns(tx, job.id, Message(MessageId::RunStoppedByStopJob));
     if (request.cancelled.empty() && request.running.empty()) {
         Conflict(Message(MessageId::NothingToStop));
     }
@@ -87,7 +87,7 @@ boost::json::object ResumeJob(OperationContext& ctx, pqxx::work& tx) {
 
 boost::json::object DeleteJob(OperationContext& ctx, pqxx::work& tx) {
     const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
-    ctx.effects.stop = store::StopJobRuns(tx, job.id, "job deleted").running;
+    ctx.effects.stop = store::StopJobRuns(tx, job.id, Message(MessageId::RunJobDeleted)).running;
     store::MarkDeleted(tx, job.id);
     return {};
 }

@@ -63,23 +63,43 @@ std::string ScheduledAt(const Run& run, const std::string& zone_name) {
     return zone != nullptr ? schedule::FormatWithOffset(at, *zone) : FormatUtc(run.scheduled_for);
 }
 
-// How a finished process becomes a run's end state (contract §7).
-store::RunEnd EndOf(const exec::Outcome& outcome) {
+// How a finished process becomes a run's end state (contract §7), its reason a message (stored
+// with its English text, shown in each reader's language). `failure` replaces exec's text for a
+// SpawnFailed outcome jobd made itself (a job it could not launch, a process it lost track of).
+store::RunEnd EndOf(const exec::Outcome& outcome, const std::optional<Message>& failure) {
     switch (outcome.ending) {
         case exec::Ending::Exited:
-            return {
-                outcome.exit_code == 0 ? RunState::Succeeded : RunState::Failed,
-                outcome.exit_code,
-                outcome.exit_code == 0 ? "" : "exited with " + std::to_string(outcome.exit_code)};
+            return {outcome.exit_code == 0 ? RunState::Succeeded : RunState::Failed,
+                    outcome.exit_code,
+                    outcome.exit_code == 0
+                        ? std::nullopt
+                        : std::optional(Message(MessageId::RunExited,
+                                                {{"code", std::to_string(outcome.exit_code)}}))};
         case exec::Ending::Signaled:
             return {RunState::Failed,
                     128 + outcome.signal,
-                    "killed by signal " + std::to_string(outcome.signal)};
-        case exec::Ending::TimedOut: return {RunState::TimedOut, std::nullopt, "timed out"};
-        case exec::Ending::Stopped: return {RunState::Stopped, std::nullopt, "stopped"};
-        case exec::Ending::SpawnFailed: return {RunState::Failed, std::nullopt, outcome.error};
+                    Message(MessageId::RunKilledBySignal,
+                            {{"signal", std::to_string(outcome.signal)}})};
+        case exec::Ending::TimedOut:
+            return {RunState::TimedOut, std::nullopt, Message(MessageId::RunTimedOut)};
+        case exec::Ending::Stopped:
+            return {RunState::Stopped, std::nullopt, Message(MessageId::RunStopped)};
+        case exec::Ending::SpawnFailed:
+            return {
+                RunState::Failed,
+                std::nullopt,
+                failure.value_or(Message(MessageId::RunSpawnFailed, {{"problem", outcome.error}}))};
     }
     std::abort();  // unreachable: every ending returns above
+}
+
+// Why a run's command could not be built (no handler, an unusable payload), as a message.
+Message NotLaunched(const Error& error) {
+    if (error.field().empty()) {
+        return Message(MessageId::RunSpawnFailed).With("problem", error.message());
+    }
+    return Message(MessageId::RunNotLaunched, {{"field", error.field()}})
+        .With("problem", error.message());
 }
 
 // Active runs per key; absent keys are 0 (and stay absent: the maps only hold busy keys).
@@ -128,6 +148,7 @@ public:
     std::vector<RunDetail> unsaved;  // taken from output, not yet committed
     std::shared_ptr<exec::ChildProcess> child;
     std::optional<exec::Outcome> outcome;
+    std::optional<Message> failure;  // for a SpawnFailed outcome jobd made: why, as a message
     asio::steady_timer wake;
 };
 
@@ -409,6 +430,7 @@ asio::awaitable<void> Engine::Supervise(RunId id) {
         co_await Follow(id, supervisor);
     } catch (const Error& e) {
         supervisor->outcome = exec::Outcome{exec::Ending::SpawnFailed, -1, 0, e.what(), {}};
+        supervisor->failure = NotLaunched(e);
     }
     co_await Finish(*launch, supervisor);
 }
@@ -420,6 +442,7 @@ asio::awaitable<void> Engine::Follow(RunId id, std::shared_ptr<Supervisor> super
         [supervisor](std::exception_ptr error, exec::Outcome outcome) {
             if (error) {
                 outcome = {exec::Ending::SpawnFailed, -1, 0, "lost track of the process", {}};
+                supervisor->failure = Message(MessageId::RunLostTrack);
             }
             supervisor->outcome = std::move(outcome);
             supervisor->wake.cancel();
@@ -453,11 +476,11 @@ asio::awaitable<void> Engine::Flush(RunId id, std::shared_ptr<Supervisor> superv
 asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
                                      std::shared_ptr<Supervisor> supervisor) {
     const RunId id = launch.run.id;
-    const store::RunEnd end = EndOf(*supervisor->outcome);
+    const store::RunEnd end = EndOf(*supervisor->outcome, supervisor->failure);
     // A run that did not end by its own exit says why in its log (a Stopped run was asked to).
     const auto ending = supervisor->outcome->ending;
     if (ending != exec::Ending::Exited && ending != exec::Ending::Stopped) {
-        supervisor->output.AddOwnDetail("FatalError", end.reason, Now());
+        supervisor->output.AddOwnDetail("FatalError", *end.reason, Now());
     }
     const auto progress = supervisor->TakePending();
     const auto retry_delay = RetryDelay(launch.job, launch.run, end.state, Jitter());

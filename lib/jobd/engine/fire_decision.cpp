@@ -58,10 +58,10 @@ FireDecision DecideFire(const Job& job, TimePoint now, std::chrono::milliseconds
     }
     if (misfired && job.spec.misfire == Misfire::Skip) {
         decision.action = FireDecision::Action::Skip;
-        decision.skip_reason = "misfire: found later than scheduler.misfire_grace";
+        decision.skip_reason = Message(MessageId::SkippedMisfire);
     } else if (job.spec.overlap == Overlap::Forbid && job.active_runs > 0) {
         decision.action = FireDecision::Action::Skip;
-        decision.skip_reason = "overlap Forbid: the previous run is still going";
+        decision.skip_reason = Message(MessageId::SkippedOverlap);
     }
     return decision;
 }

@@ -13,8 +13,8 @@ namespace jobd::engine {
 struct FireDecision {
     enum class Action { Run, Skip };
     Action action = Action::Run;
-    TimePoint scheduled_for;  // the fire's nominal time (JOBD_SCHEDULED_AT, lateness)
-    std::string skip_reason;
+    TimePoint scheduled_for;             // the fire's nominal time (JOBD_SCHEDULED_AT, lateness)
+    std::optional<Message> skip_reason;  // why, for Skip
     std::optional<TimePoint> next_fire;  // nullopt: nothing more to fire
     TriggerState next_state = TriggerState::Normal;
 };

@@ -20,7 +20,7 @@ FiredBatch FireDue(pqxx::work& tx,
                     {*run, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
             }
         } else {
-            store::InsertSkippedRun(tx, job, decision.scheduled_for, decision.skip_reason);
+            store::InsertSkippedRun(tx, job, decision.scheduled_for, *decision.skip_reason);
             ++batch.skipped;
         }
         store::SetNextFire(tx, job.id, decision.next_fire, decision.next_state);

@@ -28,7 +28,7 @@ void RunOutput::OnLine(bool is_stderr, std::string_view line, TimePoint now) {
     if (!is_stderr && ParseJsonLine(line, now)) {
         return;
     }
-    Add({now, is_stderr ? "ErrorOutput" : "Output", SanitizeUtf8(line), {}, {}, {}});
+    Add({now, is_stderr ? "ErrorOutput" : "Output", SanitizeUtf8(line), {}, {}, {}, {}});
 }
 
 bool RunOutput::ParseJsonLine(std::string_view line, TimePoint now) {
@@ -62,14 +62,17 @@ bool RunOutput::ParseJsonLine(std::string_view line, TimePoint now) {
              std::move(message),
              StringField(object, "assetName"),
              StringField(object, "assetType"),
-             StringField(object, "assetHandle")});
+             StringField(object, "assetHandle"),
+             std::nullopt});
         used = true;
     }
     return used;
 }
 
-void RunOutput::AddOwnDetail(std::string log_type, std::string message, TimePoint now) {
-    pending_.push_back({now, std::move(log_type), std::move(message), {}, {}, {}});
+void RunOutput::AddOwnDetail(std::string log_type, Message message, TimePoint now) {
+    std::string english = Render(message, Language::English);
+    pending_.push_back(
+        {now, std::move(log_type), std::move(english), {}, {}, {}, std::move(message)});
 }
 
 void RunOutput::Add(RunDetail detail) {
@@ -82,8 +85,7 @@ void RunOutput::Add(RunDetail detail) {
     if (stored_bytes_ + size > limit_bytes_) {
         truncated_ = true;
         AddOwnDetail("OutputTruncated",
-                     "output beyond runs.output_limit_bytes (" + std::to_string(limit_bytes_) +
-                         " bytes) was dropped",
+                     Message(MessageId::OutputTruncated, {{"limit", std::to_string(limit_bytes_)}}),
                      detail.created_at);
         return;
     }

@@ -27,8 +27,9 @@ public:
 
     void OnLine(bool is_stderr, std::string_view line, TimePoint now);
 
-    // A detail jobd itself writes (spawn failure, timeout); not counted against the limit.
-    void AddOwnDetail(std::string log_type, std::string message, TimePoint now);
+    // A detail jobd itself writes (spawn failure, timeout); not counted against the limit. Stored
+    // in English with its message, which the API renders in the reader's language.
+    void AddOwnDetail(std::string log_type, Message message, TimePoint now);
 
     // Details and progress gathered since the last Take*; the caller writes them.
     std::vector<RunDetail> TakeDetails();

@@ -49,14 +49,18 @@ TEST(DecideFire, MisfireSkipRecordsASkip) {
     const auto decision =
         DecideFire(Scheduled("0 * * * * ?", At(9, 0, 0), Misfire::Skip), At(12, 0, 30), kGrace);
     EXPECT_EQ(decision.action, FireDecision::Action::Skip);
-    EXPECT_FALSE(decision.skip_reason.empty());
+    ASSERT_TRUE(decision.skip_reason);
+    EXPECT_EQ(decision.skip_reason->id(), MessageId::SkippedMisfire);
     EXPECT_EQ(decision.next_fire, At(12, 1, 0));
 }
 
 TEST(DecideFire, ForbidSkipsWhileARunIsGoing) {
     Job job = Scheduled("0 * * * * ?", At(12, 0, 0));
     job.active_runs = 1;
-    EXPECT_EQ(DecideFire(job, At(12, 0, 0), kGrace).action, FireDecision::Action::Skip);
+    const auto skipped = DecideFire(job, At(12, 0, 0), kGrace);
+    EXPECT_EQ(skipped.action, FireDecision::Action::Skip);
+    ASSERT_TRUE(skipped.skip_reason);
+    EXPECT_EQ(skipped.skip_reason->id(), MessageId::SkippedOverlap);
     job.spec.overlap = Overlap::Allow;
     EXPECT_EQ(DecideFire(job, At(12, 0, 0), kGrace).action, FireDecision::Action::Run);
 }

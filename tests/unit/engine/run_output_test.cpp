@@ -64,7 +64,14 @@ TEST(RunOutput, OutputBeyondTheLimitIsDroppedOnceWithANote) {
     output.OnLine(false, "more", kNow);
     const auto details = output.TakeDetails();
     ASSERT_EQ(details.size(), 2u);
+    EXPECT_FALSE(details[0].own_message.has_value());  // process output: no message of jobd's
     EXPECT_EQ(details[1].log_type, "OutputTruncated");
+    // jobd's own note: English text for logs and old readers, its message for the API to render.
+    EXPECT_EQ(details[1].message, "output beyond runs.output_limit_bytes (20 bytes) was dropped");
+    ASSERT_TRUE(details[1].own_message);
+    EXPECT_EQ(details[1].own_message->id(), MessageId::OutputTruncated);
+    EXPECT_EQ(Render(*details[1].own_message, Language::German),
+              "Ausgabe jenseits von runs.output_limit_bytes (20 Bytes) wurde verworfen");
 }
 
 TEST(RunOutput, InvalidUtf8IsReplaced) {
