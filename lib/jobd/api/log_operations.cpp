@@ -42,7 +42,9 @@ bool IsFatal(RunState state) {
     return state == RunState::Failed || state == RunState::TimedOut || state == RunState::Lost;
 }
 
-json::object JobLogOf(const Run& run) {
+// jobd's own texts (the reason, its log details) are shown in `language`, the reader's; see
+// RenderStored for rows without a message.
+json::object JobLogOf(const Run& run, Language language) {
     std::int64_t duration_ms = 0;
     if (run.started_at && run.ended_at) {
         duration_ms =
@@ -73,7 +75,7 @@ json::object JobLogOf(const Run& run) {
         {"state", ToString(run.state)},
         {"trigger", ToString(run.trigger)},
         {"exitCode", run.exit_code ? json::value(*run.exit_code) : json::value(nullptr)},
-        {"reason", run.reason},
+        {"reason", RenderStored(run.reason_message, run.reason, language)},
         {"serverName", run.node},
         {"scheduledAt", FormatUtc(run.scheduled_for)},
         {"durationMs", duration_ms},
@@ -283,7 +285,7 @@ json::object GetJobLogs(OperationContext& ctx, pqxx::work& tx) {
         static_cast<int>(params.OptionalInt("numRows", 1, kMaxLogRows).value_or(kDefaultLogRows));
     json::array logs;
     for (const Run& run : store::JobLogs(tx, filter)) {
-        logs.push_back(JobLogOf(run));
+        logs.push_back(JobLogOf(run, ctx.language));
     }
     return {{"jobLogArray", std::move(logs)}};
 }
@@ -296,7 +298,7 @@ json::object GetJobLogDetails(OperationContext& ctx, pqxx::work& tx) {
     json::array details;
     for (const RunDetail& detail : page.details) {
         json::object item{
-            {"logMessage", detail.message},
+            {"logMessage", RenderStored(detail.own_message, detail.message, ctx.language)},
             {"logType", detail.log_type},
             {"dateCreated", FormatUtc(detail.created_at)},
         };
@@ -311,7 +313,7 @@ json::object GetJobLogDetails(OperationContext& ctx, pqxx::work& tx) {
         }
         details.push_back(std::move(item));
     }
-    json::object log = JobLogOf(run);
+    json::object log = JobLogOf(run, ctx.language);
     log["detailTotalRows"] = page.total_rows;
     log["detailArray"] = std::move(details);
     return {{"jobLogArray", json::array{std::move(log)}}};

@@ -219,7 +219,7 @@ ComplexTypeSchema JobLog() {
         {"state", K::String, kReq, "jobd: Queued, Running, Succeeded, Failed, ..."},
         {"trigger", K::String, kReq, "jobd: what started the run (Schedule, Execute, ...)."},
         {"exitCode", K::Int, kOpt, "jobd: the process's exit code (128 + signal)."},
-        {"reason", K::String, kReq, "jobd: why the run ended as it did."},
+        {"reason", K::String, kReq, "jobd: why the run ended so, in the request's language."},
         {"serverName", K::String, kReq, "jobd: node that ran it."},
         {"scheduledAt", K::DateTime, kReq, "jobd: time the run was scheduled for."},
         {"durationMs", K::Long, kReq, "jobd: run time in milliseconds."},
