@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
-import { Delay, FreePort, Run, WaitFor } from './lib.mjs';
+import { Delay, FreePort, ImportPeerPackage, Run, WaitFor } from './lib.mjs';
 
 const kStartTimeoutMs = 120_000;
 
@@ -272,3 +272,53 @@ export async function SetUpJobdAccounts(env) {
 }
 
 export { Delay };
+
+// --statements: what jobd asked of PostgreSQL during a measurement (pg_stat_statements of the
+// jobd database), per unit of work (an executeJob call, a run). Inactive without --statements.
+export class JobdStatements {
+    constructor(env) {
+        this.env = env;
+        this.pool = null;
+    }
+
+    async Reset() {
+        if (!this.env.statements) {
+            return;
+        }
+        if (this.pool === null) {
+            const pg = (await ImportPeerPackage('pg')).default;
+            this.pool = new pg.Pool({ connectionString: this.env.jobd_db_url, max: 1 });
+            await this.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+        }
+        await this.pool.query('SELECT pg_stat_statements_reset()');
+    }
+
+    // Calls and rows per unit, and the statements by total time (the reader's own excluded).
+    async Read(units) {
+        if (this.pool === null) {
+            return undefined;
+        }
+        const { rows } = await this.pool.query(
+            `SELECT calls, rows, total_exec_time, query FROM pg_stat_statements
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND query NOT LIKE '%pg_stat_statements%'
+             ORDER BY total_exec_time DESC`,
+        );
+        const calls = rows.reduce((sum, row) => sum + Number(row.calls), 0);
+        const commits = rows.filter((row) => /^COMMIT/i.test(row.query)).reduce((sum, row) => sum + Number(row.calls), 0);
+        return {
+            statements_per_unit: calls / units,
+            commits_per_unit: commits / units,
+            top: rows.slice(0, 15).map((row) => ({
+                calls_per_unit: Number(row.calls) / units,
+                rows_per_call: Number(row.rows) / Math.max(1, Number(row.calls)),
+                ms_per_call: row.total_exec_time / Math.max(1, Number(row.calls)),
+                query: row.query.replace(/\s+/g, ' ').slice(0, 160),
+            })),
+        };
+    }
+
+    async Close() {
+        await this.pool?.end();
+    }
+}

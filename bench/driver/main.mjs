@@ -3,6 +3,7 @@
 // the results file. See bench/README.md.
 //
 //   main.mjs [--quick] [--workloads latency,throughput,limits,punctuality,idle,history] [--reps N] [--out FILE]
+//            [--peers all|none|ID,...] [--jobs N] [--workers 8,32] [--statements]
 //
 // Everything about the machine comes from the environment scripts/bench sets (BENCH_*).
 import fs from 'node:fs';
@@ -13,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { PrintHistory, SustainedHistory } from './history.mjs';
 import { SetUpJobdAccounts } from './jobd.mjs';
 import { ImportPeerPackage, PeerPackageVersion, Run } from './lib.mjs';
+import { kPeerVariants } from './peers.mjs';
 import { PrintTable, Ratios } from './report.mjs';
 import { IdleCost, MachineLimits, Punctuality, Throughput, TriggerLatency } from './workloads.mjs';
 
@@ -69,6 +71,10 @@ function Options() {
             workloads: { type: 'string', default: kWorkloads.join(',') },
             reps: { type: 'string' },
             out: { type: 'string' },
+            peers: { type: 'string', default: 'all' },
+            jobs: { type: 'string' },
+            workers: { type: 'string' },
+            statements: { type: 'boolean', default: false },
         },
     });
     const workloads = values.workloads.split(',').filter(Boolean);
@@ -84,7 +90,45 @@ function Options() {
             throw new Error(`--reps: must be a whole number of at least 1, got ${values.reps}`);
         }
     }
-    return { quick: values.quick, workloads, counts, out: values.out };
+    if (values.jobs !== undefined) {
+        counts.throughput = WholeNumber('--jobs', values.jobs);
+    }
+    if (values.workers !== undefined) {
+        counts.concurrency = values.workers.split(',').map((w) => WholeNumber('--workers', w));
+    }
+    return {
+        quick: values.quick,
+        workloads,
+        counts,
+        out: values.out,
+        peers: PeerVariants(values.peers),
+        statements: values.statements,
+    };
+}
+
+function WholeNumber(option, text) {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) {
+        throw new Error(`${option}: must be a whole number of at least 1, got ${text}`);
+    }
+    return value;
+}
+
+// --peers: all (default), none (jobd alone, e.g. while profiling it), or variant ids.
+function PeerVariants(text) {
+    if (text === 'all') {
+        return kPeerVariants;
+    }
+    if (text === 'none') {
+        return [];
+    }
+    const ids = text.split(',').filter(Boolean);
+    for (const id of ids) {
+        if (!kPeerVariants.some((v) => v.id === id)) {
+            throw new Error(`--peers: unknown variant ${id}; known: ${kPeerVariants.map((v) => v.id).join(', ')}`);
+        }
+    }
+    return kPeerVariants.filter((v) => ids.includes(v.id));
 }
 
 function Required(name) {
@@ -143,6 +187,8 @@ async function Main() {
         graphile_db: 'bench_graphile',
         pgboss_db: 'bench_pgboss',
         limits_db: 'bench_limits',
+        peer_variants: options.peers,
+        statements: options.statements, // scripts/bench preloaded pg_stat_statements
     };
     env.jobd_db_url = DatabaseUrl(admin_db_url, env.jobd_db);
     env.graphile_db_url = DatabaseUrl(admin_db_url, env.graphile_db);

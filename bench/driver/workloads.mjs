@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { JobdNode } from './jobd.mjs';
+import { JobdNode, JobdStatements } from './jobd.mjs';
 import {
     Delay,
     Figure,
@@ -18,7 +18,7 @@ import {
     RunConcurrently,
     WaitFor,
 } from './lib.mjs';
-import { kPeerVariants, PeerProducer, PeerWorker } from './peers.mjs';
+import { PeerProducer, PeerWorker } from './peers.mjs';
 
 const kPingTimeoutMs = 30_000;
 const kProducerConnections = 32; // the issue's 32 client connections
@@ -35,6 +35,7 @@ async function JobdLatency(env, counts) {
     const node = await new JobdNode(env, 'latency').Start({});
     const client = node.Client({ sockets: 1 });
     const pings = new PingReceiver();
+    const statements = new JobdStatements(env);
     try {
         const port = await pings.Open();
         const job = await client.SubmitCommandJob(`ping-${port}`, [env.ping_bin, String(port)], {
@@ -50,6 +51,9 @@ async function JobdLatency(env, counts) {
             const answers = [];
             for (let rep = -1; rep < counts.reps; rep++) {
                 const n = rep < 0 ? kWarmUp : counts.latency; // rep -1 warms up, unrecorded
+                if (rep === 0) {
+                    await statements.Reset();
+                }
                 const samples = [];
                 const answer_ms = [];
                 for (let i = 0; i < n; i++) {
@@ -68,12 +72,18 @@ async function JobdLatency(env, counts) {
                     answers.push(LatencySummary(answer_ms));
                 }
             }
-            result[encoding] = { process_started: LatencyFigures(summaries), api_answered: LatencyFigures(answers) };
+            result[encoding] = {
+                process_started: LatencyFigures(summaries),
+                api_answered: LatencyFigures(answers),
+                // per executeJob and its run to the end; --statements only
+                statements_per_run: await statements.Read(counts.latency * counts.reps),
+            };
             Log(`jobd executeJob ${encoding}: p50 ${result[encoding].process_started.p50.median.toFixed(2)} ms`);
         }
         result.runs_not_succeeded = outcomes.not_succeeded;
         return result;
     } finally {
+        await statements.Close();
         client.Close();
         pings.Close();
         await node.Stop();
@@ -121,7 +131,7 @@ async function PeerLatency(env, counts, variant) {
 
 export async function TriggerLatency(env, counts) {
     const result = { jobd: await JobdLatency(env, counts), peers: {} };
-    for (const variant of kPeerVariants) {
+    for (const variant of env.peer_variants) {
         result.peers[variant.id] = await PeerLatency(env, counts, variant);
     }
     return result;
@@ -136,6 +146,8 @@ function WarmUpJobs(counts) {
 async function JobdThroughput(env, counts, workers) {
     const node = await new JobdNode(env, `throughput-${workers}`).Start({ workers });
     const client = node.Client({ sockets: kProducerConnections });
+    const statements = new JobdStatements(env);
+    let last_statements;
     try {
         const job = await client.SubmitCommandJob(`true-${workers}`, ['/bin/true'], {
             execTime: '2099-01-01T00:00:00Z',
@@ -143,25 +155,45 @@ async function JobdThroughput(env, counts, workers) {
         let not_succeeded = 0;
         const Rep = async (jobs) => {
             const outcomes = node.Outcomes();
+            await statements.Reset();
+            const cpu_before = ProcessUsage(node.Pid()).cpu_s;
             const start = NowNs();
             await RunConcurrently(jobs, kProducerConnections, () => client.ExecuteJson(job));
             const called = NowNs();
             await WaitFor('all runs finished', () => outcomes.Poll() >= jobs, 600_000, 10);
             const finished = NowNs();
             not_succeeded += outcomes.not_succeeded;
-            return { runs: jobs / (NsToMs(finished - start) / 1000), calls: jobs / (NsToMs(called - start) / 1000) };
+            last_statements = await statements.Read(jobs);
+            return {
+                runs: jobs / (NsToMs(finished - start) / 1000),
+                calls: jobs / (NsToMs(called - start) / 1000),
+                // jobd's own CPU (all threads, not the children): far less noisy than runs/s
+                cpu_ms: (1000 * (ProcessUsage(node.Pid()).cpu_s - cpu_before)) / jobs,
+            };
         };
         await Rep(WarmUpJobs(counts)); // untimed
         const runs_per_s = [];
         const calls_per_s = [];
+        const cpu_ms_per_run = [];
         for (let rep = 0; rep < counts.reps; rep++) {
-            const { runs, calls } = await Rep(counts.throughput);
+            const { runs, calls, cpu_ms } = await Rep(counts.throughput);
             runs_per_s.push(runs);
             calls_per_s.push(calls);
+            cpu_ms_per_run.push(cpu_ms);
         }
-        Log(`jobd ${workers} workers: ${Figure(runs_per_s).median.toFixed(0)} runs/s`);
-        return { runs_per_s: Figure(runs_per_s), execute_calls_per_s: Figure(calls_per_s), runs_not_succeeded: not_succeeded };
+        Log(`jobd ${workers} workers: ${Figure(runs_per_s).median.toFixed(0)} runs/s, ${Figure(cpu_ms_per_run).median.toFixed(3)} ms of jobd CPU per run`);
+        if (last_statements) {
+            Log(`jobd ${workers} workers: ${last_statements.statements_per_unit.toFixed(1)} statements, ${last_statements.commits_per_unit.toFixed(2)} commits per run`);
+        }
+        return {
+            runs_per_s: Figure(runs_per_s),
+            execute_calls_per_s: Figure(calls_per_s),
+            jobd_cpu_ms_per_run: Figure(cpu_ms_per_run),
+            runs_not_succeeded: not_succeeded,
+            statements_per_run: last_statements, // last repetition; --statements only
+        };
     } finally {
+        await statements.Close();
         client.Close();
         await node.Stop();
     }
@@ -202,7 +234,7 @@ export async function Throughput(env, counts) {
     for (const workers of counts.concurrency) {
         result.jobd[workers] = await JobdThroughput(env, counts, workers);
     }
-    for (const variant of kPeerVariants) {
+    for (const variant of env.peer_variants) {
         result.peers[variant.id] = {};
         for (const handler of ['spawn', 'noop']) {
             result.peers[variant.id][handler] = {};
@@ -309,7 +341,7 @@ export async function IdleCost(env, counts) {
         await node.Stop();
         Log(`jobd idle: ${result.jobd.cpu_percent_of_core.median.toFixed(3)}% CPU, ${result.jobd.rss_mib.median.toFixed(1)} MiB`);
 
-        for (const variant of kPeerVariants.filter((v) => !v.batched)) {
+        for (const variant of env.peer_variants.filter((v) => !v.batched)) {
             const worker = await new PeerWorker(env, variant, { concurrency: 1, handler: 'noop' }).Start();
             await Delay(counts.idle_settle_seconds * 1000);
             const database = variant.peer === 'graphile' ? env.graphile_db : env.pgboss_db;
