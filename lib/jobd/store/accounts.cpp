@@ -6,17 +6,28 @@
 namespace jobd::store {
 namespace {
 
-constexpr const char* kSelectUserByEmail = R"sql(
-    SELECT id, email, password_hash, is_ips_admin FROM users WHERE lower(email) = lower($1))sql";
+// A user and its memberships in one round trip: one row per membership (NULLs for none).
+constexpr const char* kUserColumns = R"sql(
+    SELECT u.id, u.email, u.password_hash, u.is_ips_admin, m.company_id, m.role)sql";
 
-constexpr const char* kSelectUserById = R"sql(
-    SELECT id, email, password_hash, is_ips_admin FROM users WHERE id = $1)sql";
+constexpr const char* kMembershipJoin = R"sql(
+    LEFT JOIN memberships m ON m.user_id = u.id)sql";
 
-constexpr const char* kTouchToken = R"sql(
-    UPDATE api_tokens SET last_used_at = now() WHERE token_sha256 = $1 RETURNING user_id)sql";
+std::string SelectUser(const std::string& from_where) {
+    return std::string(kUserColumns) + " " + from_where;
+}
 
-constexpr const char* kSelectMemberships = R"sql(
-    SELECT company_id, role FROM memberships WHERE user_id = $1)sql";
+// last_used_at is stamped at most once a minute, and never waits: with every request stamping
+// it, all requests with one token queued behind each other's row lock until commit (an fsync
+// each), which capped a token's callers at about one request per commit (bench/README.md).
+constexpr const char* kUserByToken = R"sql(
+    WITH token AS (SELECT id, user_id FROM api_tokens WHERE token_sha256 = $1),
+    touch AS (
+        UPDATE api_tokens SET last_used_at = now()
+        WHERE id = (SELECT t.id FROM api_tokens t JOIN token ON token.id = t.id
+                    WHERE t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'
+                    FOR UPDATE OF t SKIP LOCKED))
+    )sql";
 
 constexpr const char* kCompanyExists = "SELECT 1 FROM companies WHERE id = $1";
 
@@ -43,7 +54,7 @@ constexpr const char* kUpsertMembership = R"sql(
 constexpr const char* kInsertToken = R"sql(
     INSERT INTO api_tokens (user_id, name, token_sha256) VALUES ($1, $2, $3))sql";
 
-std::optional<UserRecord> ReadUser(pqxx::work& tx, const pqxx::result& rows) {
+std::optional<UserRecord> ReadUser(const pqxx::result& rows) {
     if (rows.empty()) {
         return std::nullopt;
     }
@@ -52,9 +63,12 @@ std::optional<UserRecord> ReadUser(pqxx::work& tx, const pqxx::result& rows) {
     user.email = rows[0][1].as<std::string>();
     user.password_hash = Nullable<std::string>(rows[0][2]);
     user.is_ips_admin = rows[0][3].as<bool>();
-    for (const auto& row : tx.exec_params(kSelectMemberships, user.id)) {
-        if (const auto role = Parse<Role>(row[1].as<std::string>())) {
-            user.roles.emplace(row[0].as<CompanyId>(), *role);
+    for (const auto& row : rows) {
+        if (row[4].is_null()) {
+            continue;  // no membership
+        }
+        if (const auto role = Parse<Role>(row[5].as<std::string>())) {
+            user.roles.emplace(row[4].as<CompanyId>(), *role);
         }
     }
     return user;
@@ -63,19 +77,22 @@ std::optional<UserRecord> ReadUser(pqxx::work& tx, const pqxx::result& rows) {
 }  // namespace
 
 std::optional<UserRecord> FindUserByEmail(pqxx::work& tx, const std::string& email) {
-    return ReadUser(tx, tx.exec_params(kSelectUserByEmail, email));
+    return ReadUser(tx.exec_params(SelectUser(std::string("FROM users u") + kMembershipJoin +
+                                              " WHERE lower(u.email) = lower($1)"),
+                                   email));
 }
 
 std::optional<UserRecord> FindUserById(pqxx::work& tx, UserId id) {
-    return ReadUser(tx, tx.exec_params(kSelectUserById, id));
+    return ReadUser(tx.exec_params(
+        SelectUser(std::string("FROM users u") + kMembershipJoin + " WHERE u.id = $1"), id));
 }
 
 std::optional<UserRecord> FindUserByToken(pqxx::work& tx, const std::string& token_digest) {
-    const auto rows = tx.exec_params(kTouchToken, token_digest);
-    if (rows.empty()) {
-        return std::nullopt;
-    }
-    return FindUserById(tx, rows[0][0].as<UserId>());
+    return ReadUser(tx.exec_params(
+        std::string(kUserByToken) +
+            SelectUser(std::string("FROM token JOIN users u ON u.id = token.user_id") +
+                       kMembershipJoin),
+        token_digest));
 }
 
 bool CompanyExists(pqxx::work& tx, CompanyId company) {

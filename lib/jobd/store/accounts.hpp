@@ -25,7 +25,7 @@ struct UserRecord {
 // Case-insensitive e-mail match; nullopt when no such user.
 std::optional<UserRecord> FindUserByEmail(pqxx::work& tx, const std::string& email);
 
-// The token's SHA-256 (auth::TokenDigest); also stamps last_used_at.
+// The token's SHA-256 (auth::TokenDigest); also stamps last_used_at (at most once a minute).
 std::optional<UserRecord> FindUserByToken(pqxx::work& tx, const std::string& token_digest);
 
 std::optional<UserRecord> FindUserById(pqxx::work& tx, UserId id);
