@@ -33,7 +33,7 @@ std::optional<TimePoint> NextFireFromNow(const Job& job, TimePoint now) {
 
 }  // namespace
 
-Job JobOfRequest(const OperationContext& ctx, pqxx::work& tx, bool lock) {
+Job JobOfRequest(const OperationContext& ctx, pqxx::work& tx, store::JobLock lock) {
     const CompanyId company = ctx.params.RequireCompany();
     const JobHandle handle = ctx.params.RequireJobHandle();
     ctx.Authorize(tx, company);
@@ -54,7 +54,7 @@ Job JobOfRequest(const OperationContext& ctx, pqxx::work& tx, bool lock) {
 }
 
 boost::json::object StopJob(OperationContext& ctx, pqxx::work& tx) {
-    const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
+    const Job job = JobOfRequest(ctx, tx, store::JobLock::Exclusive);
     const auto request = store::StopJobRuns(tx, job.id, Message(MessageId::RunStoppedByStopJob));
     if (request.cancelled.empty() && request.running.empty()) {
         Conflict(Message(MessageId::NothingToStop));
@@ -64,7 +64,7 @@ boost::json::object StopJob(OperationContext& ctx, pqxx::work& tx) {
 }
 
 boost::json::object PauseJob(OperationContext& ctx, pqxx::work& tx) {
-    const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
+    const Job job = JobOfRequest(ctx, tx, store::JobLock::Exclusive);
     if (job.trigger_state != TriggerState::Normal) {
         Conflict(
             Message(MessageId::CannotPause, {{"state", std::string(ToString(job.trigger_state))}}));
@@ -74,7 +74,7 @@ boost::json::object PauseJob(OperationContext& ctx, pqxx::work& tx) {
 }
 
 boost::json::object ResumeJob(OperationContext& ctx, pqxx::work& tx) {
-    const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
+    const Job job = JobOfRequest(ctx, tx, store::JobLock::Exclusive);
     if (job.trigger_state != TriggerState::Paused) {
         Conflict(
             Message(MessageId::NotPaused, {{"state", std::string(ToString(job.trigger_state))}}));
@@ -86,7 +86,7 @@ boost::json::object ResumeJob(OperationContext& ctx, pqxx::work& tx) {
 }
 
 boost::json::object DeleteJob(OperationContext& ctx, pqxx::work& tx) {
-    const Job job = JobOfRequest(ctx, tx, /*lock=*/true);
+    const Job job = JobOfRequest(ctx, tx, store::JobLock::Exclusive);
     ctx.effects.stop = store::StopJobRuns(tx, job.id, Message(MessageId::RunJobDeleted)).running;
     store::MarkDeleted(tx, job.id);
     return {};

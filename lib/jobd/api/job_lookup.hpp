@@ -5,12 +5,13 @@
 
 #include "jobd/api/service.hpp"
 #include "jobd/model/job.hpp"
+#include "jobd/store/jobs.hpp"
 
 namespace jobd::api {
 
 // Authorizes the caller for companyHandle; the jobHandle must be of that company (else
-// NotMember, 20006) and name a live job (else NotFound). `lock` holds the job's row until the
-// transaction ends, so operations on one job happen one after another.
-Job JobOfRequest(const OperationContext& ctx, pqxx::work& tx, bool lock);
+// NotMember, 20006) and name a live job (else NotFound), its row held as `lock` says until the
+// transaction ends.
+Job JobOfRequest(const OperationContext& ctx, pqxx::work& tx, store::JobLock lock);
 
 }  // namespace jobd::api

@@ -198,7 +198,7 @@ json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
 }
 
 json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx) {
-    const auto job = JobOfRequest(ctx, tx, /*lock=*/true);
+    const auto job = JobOfRequest(ctx, tx, store::JobLock::ForNewRun);
     if (job.spec.overlap == Overlap::Forbid && job.active_runs > 0) {
         throw Error(ErrorKind::Conflict, Message(MessageId::AlreadyRunning), "jobHandle");
     }

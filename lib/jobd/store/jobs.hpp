@@ -23,9 +23,18 @@ void MarkDeleted(pqxx::work& tx, JobId id);
 // A job that has nothing more to fire: trigger state Complete, no next fire.
 void CompleteJob(pqxx::work& tx, JobId id);
 
-// The live (not deleted) job with this handle. `lock`: hold its row until the transaction ends,
-// so operations on one job (executeJob under Forbid, stop, delete) happen one after another.
-std::optional<Job> FindJob(pqxx::work& tx, const JobHandle& handle, bool lock = false);
+// How FindJob holds the job's row until the transaction ends.
+enum class JobLock {
+    None,
+    // Operations on one job (stop, pause, resume, delete) happen one after another.
+    Exclusive,
+    // executeJob: Exclusive under overlap Forbid (its check of the active runs must not race);
+    // otherwise shared with other executeJob calls, exclusive against stop and delete.
+    ForNewRun,
+};
+
+// The live (not deleted) job with this handle.
+std::optional<Job> FindJob(pqxx::work& tx, const JobHandle& handle, JobLock lock = JobLock::None);
 
 // Jobs with something to fire (execSchedule or execTime), optionally one company's / one job's.
 struct ScheduledJobFilter {

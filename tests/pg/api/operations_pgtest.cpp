@@ -107,6 +107,22 @@ TEST_F(OperationsTest, AllowLetsEveryExecuteQueueARun) {
     EXPECT_NE(a.at("runHandle"), b.at("runHandle"));
 }
 
+// Runs of an Allow job may go on together, so executeJob calls on it do not queue behind each
+// other's transaction (issue #8: they used to take the job row FOR UPDATE, one commit at a time).
+TEST_F(OperationsTest, ConcurrentExecuteUnderAllowDoesNotWait) {
+    std::promise<void> executed;
+    std::promise<void> release;
+    const std::shared_future<void> commit = release.get_future().share();
+    auto first =
+        std::async(std::launch::async, [&] { return Execute("Allow", &executed, commit); });
+    executed.get_future().wait();
+    auto second = std::async(std::launch::async, [&] { return Execute("Allow"); });
+    const auto status = second.wait_for(std::chrono::seconds(20));
+    release.set_value();
+    ASSERT_EQ(status, std::future_status::ready);
+    EXPECT_NE(first.get().at("runHandle"), second.get().at("runHandle"));
+}
+
 TEST_F(OperationsTest, ARunIsClaimedOnce) {
     const auto handle = ParseRunHandle(Execute("Allow").at("runHandle").as_string());
     ASSERT_TRUE(handle);
