@@ -255,7 +255,7 @@ const std::array<Key, 25> kKeys{{
                             const Config& b) { return a.database.url == b.database.url; },
      .env_var = "JOBD_DATABASE_URL"},
     {.name = "database.pool_size",
-     .default_text = "`4`",
+     .default_text = "`16`",
      .meaning = "PostgreSQL connections of this node (1-1000)",
      .apply = [](const Value& v, Config& c) { c.database.pool_size = Integer(v, 1, 1000); },
      .same_for_restart =

@@ -57,7 +57,7 @@ struct Node {
 
 struct Database {
     std::optional<std::string> url;  // unset: the embedded cluster (scripts/run)
-    int pool_size = 4;
+    int pool_size = 16;
 };
 
 struct Api {

@@ -57,7 +57,7 @@ TEST(ConfigLoad, EmptyFileGivesTheContractDefaults) {
     const Config config = LoadYaml("");
     EXPECT_FALSE(config.node.name.empty());
     EXPECT_FALSE(config.database.url.has_value());
-    EXPECT_EQ(config.database.pool_size, 4);
+    EXPECT_EQ(config.database.pool_size, 16);
     ASSERT_EQ(config.api.listen.size(), 1U);
     EXPECT_EQ(config.api.listen[0], (ListenAddress{"127.0.0.1", 8780}));
     EXPECT_EQ(config.api.unix_socket, "/run/jobd/jobd.sock");
