@@ -202,12 +202,27 @@ json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx) {
     if (job.spec.overlap == Overlap::Forbid && job.active_runs > 0) {
         throw Error(ErrorKind::Conflict, Message(MessageId::AlreadyRunning), "jobHandle");
     }
+    // With a worker of this node reserved, the run is inserted claimed and starts at once, unless
+    // the engine must decide when (a queue of one job's runs, a per-company limit).
+    const bool start_here = ctx.worker_reserved && job.spec.overlap != Overlap::Queue &&
+                            !ctx.config.workers.per_company_max_concurrent_runs;
     // executeJob never touches the job's schedule, retry count or trigger state (contract §9).
-    const RunId run = store::InsertRun(
-        tx,
-        {job.id, job.spec.company, Trigger::Execute, ctx.now, ctx.principal.user, 0, std::nullopt});
-    ctx.effects.run_now.push_back(
-        {run, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
+    const RunId run =
+        store::InsertRun(tx,
+                         {job.id,
+                          job.spec.company,
+                          Trigger::Execute,
+                          ctx.now,
+                          ctx.principal.user,
+                          0,
+                          std::nullopt,
+                          start_here ? std::optional(ctx.config.node.name) : std::nullopt});
+    if (start_here) {
+        ctx.effects.start_claimed = store::ReadLaunch(tx, run);
+    } else {
+        ctx.effects.run_now.push_back(
+            {run, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
+    }
     return {{"runHandle", ToString(RunHandle{job.spec.company, job.spec.name, run})}};
 }
 

@@ -161,26 +161,42 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
                     "operation");
     }
     const auto requested_at = std::chrono::steady_clock::now();  // jobd_execute_latency_seconds
+    const bool execute = spec->operation == auth::Operation::executeJob;
+    // Given back below unless the committed run was inserted claimed onto it.
+    const bool reserved = execute && engine_.ReserveWorker();
     // The pool thread reads these members; the Service outlives every request (daemon wiring).
-    auto operation = [this, spec, call = std::move(call), config = Config()](pqxx::work& tx) {
-        const TimePoint now = Now();
-        const Principal principal = Authenticate(tx, call);
-        OperationContext ctx{spec->operation,
-                             principal,
-                             Params(call.params),
-                             *config,
-                             now,
-                             call.language.value_or(config->api.default_language),
-                             {}};
-        boost::json::object answer = spec->run(ctx, tx);
-        return std::pair(std::move(answer), std::move(ctx.effects));
-    };
-    auto [result, effects] = co_await db_.Run(std::move(operation));
+    auto operation =
+        [this, spec, call = std::move(call), config = Config(), reserved](pqxx::work& tx) {
+            const TimePoint now = Now();
+            const Principal principal = Authenticate(tx, call);
+            OperationContext ctx{spec->operation,
+                                 principal,
+                                 Params(call.params),
+                                 *config,
+                                 now,
+                                 call.language.value_or(config->api.default_language),
+                                 {},
+                                 reserved};
+            boost::json::object answer = spec->run(ctx, tx);
+            return std::pair(std::move(answer), std::move(ctx.effects));
+        };
+    std::pair<boost::json::object, Effects> done;
+    try {
+        done = co_await db_.Run(std::move(operation));
+    } catch (...) {
+        if (reserved) {
+            engine_.ReleaseWorker();
+        }
+        throw;
+    }
+    auto& [result, effects] = done;
+    if (effects.start_claimed) {
+        engine_.StartClaimed(std::move(*effects.start_claimed), requested_at);
+    } else if (reserved) {
+        engine_.ReleaseWorker();
+    }
     for (const auto& run : effects.run_now) {
-        engine_.Enqueue(run,
-                        true,
-                        spec->operation == auth::Operation::executeJob ? std::optional(requested_at)
-                                                                       : std::nullopt);
+        engine_.Enqueue(run, true, execute ? std::optional(requested_at) : std::nullopt);
     }
     for (const RunId run : effects.stop) {
         engine_.Stop(run);

@@ -26,6 +26,7 @@
 #include "jobd/engine/queued_run.hpp"
 #include "jobd/model/enums.hpp"
 #include "jobd/model/job.hpp"
+#include "jobd/store/runs.hpp"
 
 namespace jobd::store {
 class Pool;
@@ -49,6 +50,8 @@ struct Principal {
 // What a committed operation asks the engine to do.
 struct Effects {
     std::vector<engine::QueuedRun> run_now;  // executeJob, submitJob without a time: ahead
+    // executeJob on a worker reserved for it: the run committed Running on this node.
+    std::optional<store::RunLaunch> start_claimed;
     std::vector<RunId> stop;
     bool wake_scheduler = false;  // a job's next fire was set or changed
 };
@@ -75,6 +78,8 @@ struct OperationContext {
     // The request's negotiated language, for jobd's own messages in answers (contract §5).
     const Language language;
     Effects effects;
+    // executeJob: this node's engine reserved a worker for the run (Engine::ReserveWorker).
+    const bool worker_reserved = false;
 };
 
 using OperationFn = boost::json::object (*)(OperationContext&, pqxx::work&);

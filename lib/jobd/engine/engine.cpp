@@ -162,6 +162,7 @@ Engine::Engine(asio::any_io_executor io,
       outcomes_(outcomes),
       metrics_(metrics),
       settings_(std::move(settings)),
+      workers_max_(settings_.max_concurrent_runs),
       idle_(strand_),
       scheduler_wake_(strand_) {}
 
@@ -267,7 +268,8 @@ asio::awaitable<void> Engine::SleepUntilWake() {
 }
 
 bool Engine::Idle() const {
-    return active_.empty() && !scheduling_;
+    // A reserved worker is a run about to start (StartClaimed) or a reservation given back.
+    return active_.empty() && !scheduling_ && workers_busy_.load() == 0;
 }
 
 void Engine::Enqueue(QueuedRun run,
@@ -324,6 +326,9 @@ void Engine::StopActive(Active& active) {
 void Engine::Reload(EngineSettings settings) {
     asio::dispatch(strand_, [this, settings = std::move(settings)]() mutable {
         settings_ = std::move(settings);
+        if (!draining_) {
+            workers_max_ = settings_.max_concurrent_runs;
+        }
         Pump();
     });
 }
@@ -335,23 +340,66 @@ asio::awaitable<EngineStats> Engine::Stats() {
     co_return co_await asio::co_spawn(strand_, std::move(read), use_awaitable);
 }
 
+bool Engine::TakeWorker() {
+    int busy = workers_busy_.load();
+    while (busy < workers_max_.load()) {
+        if (workers_busy_.compare_exchange_weak(busy, busy + 1)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Engine::ReserveWorker() {
+    return TakeWorker();
+}
+
+void Engine::ReleaseWorker() {
+    --workers_busy_;
+    asio::dispatch(strand_, [this] {
+        if (draining_ && Idle()) {
+            idle_.cancel();  // Drain waited for this reservation
+        }
+        Pump();
+    });
+}
+
+void Engine::StartClaimed(store::RunLaunch launch,
+                          std::optional<std::chrono::steady_clock::time_point> requested_at) {
+    asio::dispatch(strand_, [this, launch = std::move(launch), requested_at]() mutable {
+        const QueuedRun run = QueuedRunOf(launch.run);
+        // Committed Running here before the drain began: it starts, and is stopped at once as
+        // Drain stops the others (Drain waited for its reservation).
+        Activate(run, requested_at, std::move(launch), /*stop_at_once=*/draining_);
+    });
+}
+
 void Engine::Pump() {
-    while (!draining_ && active_.size() < static_cast<std::size_t>(settings_.max_concurrent_runs)) {
+    while (!draining_ && TakeWorker()) {
         const auto next = TakeNext();
         if (!next) {
+            --workers_busy_;
             return;
         }
-        const RunId run = next->run;
-        const auto requested = requested_at_.extract(run);
-        active_.emplace(run,
-                        Active{next->company,
-                               next->job,
-                               requested ? std::optional(requested.mapped()) : std::nullopt,
-                               nullptr});
-        ++company_active_[next->company];
-        ++job_active_[next->job];
-        // The engine outlives every spawned supervision: Drain() waits for all of them.
-        asio::co_spawn(strand_, Supervise(run), [this, run](std::exception_ptr error) {
+        const auto requested = requested_at_.extract(next->run);
+        Activate(*next,
+                 requested ? std::optional(requested.mapped()) : std::nullopt,
+                 std::nullopt,
+                 /*stop_at_once=*/false);
+    }
+}
+
+void Engine::Activate(QueuedRun next,
+                      std::optional<std::chrono::steady_clock::time_point> requested_at,
+                      std::optional<store::RunLaunch> launch,
+                      bool stop_at_once) {
+    const RunId run = next.run;
+    active_.emplace(run, Active{next.company, next.job, requested_at, nullptr, stop_at_once});
+    ++company_active_[next.company];
+    ++job_active_[next.job];
+    // The engine outlives every spawned supervision: Drain() waits for all of them.
+    asio::co_spawn(
+        strand_, Supervise(run, std::move(launch)), [this, run](std::exception_ptr error) {
             if (error) {
                 try {
                     std::rethrow_exception(error);
@@ -361,7 +409,6 @@ void Engine::Pump() {
             }
             OnRunDone(run);
         });
-    }
 }
 
 // The first queued run whose company is under workers.per_company_max_concurrent_runs (so one
@@ -390,6 +437,7 @@ void Engine::OnRunDone(RunId run) {
             job_active_.erase(it->second.job);
         }
         active_.erase(it);
+        --workers_busy_;
     }
     if (draining_ && Idle()) {
         idle_.cancel();
@@ -397,10 +445,12 @@ void Engine::OnRunDone(RunId run) {
     Pump();
 }
 
-asio::awaitable<void> Engine::Supervise(RunId id) {
-    const std::string node = settings_.node;
-    auto claim = [id, node](pqxx::work& tx) { return store::ClaimRun(tx, id, node); };
-    const auto launch = co_await Persist(std::move(claim));
+asio::awaitable<void> Engine::Supervise(RunId id, std::optional<store::RunLaunch> launch) {
+    if (!launch) {
+        const std::string node = settings_.node;
+        auto claim = [id, node](pqxx::work& tx) { return store::ClaimRun(tx, id, node); };
+        launch = co_await Persist(std::move(claim));
+    }
     if (!launch) {
         co_return;  // another node took it, or it was stopped while queued
     }
@@ -585,6 +635,7 @@ auto Engine::Persist(Fn fn) -> asio::awaitable<std::invoke_result_t<Fn&, pqxx::w
 asio::awaitable<void> Engine::Drain() {
     auto drain = [this]() -> asio::awaitable<void> {
         draining_ = true;
+        workers_max_ = 0;  // executeJob reserves no more workers
         scheduler_wake_.cancel();
         pending_retries_.clear();  // still Queued in the database: the next start arms them
         Log().info("draining queued={} running={}", queue_.size(), active_.size());

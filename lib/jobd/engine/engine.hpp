@@ -7,6 +7,7 @@
 // strand; child processes are waited for asynchronously: nothing here blocks the io thread.
 // Ownership: the daemon owns the Engine and keeps it alive until Drain() has completed.
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "jobd/engine/queued_run.hpp"
 #include "jobd/log/outcome_log.hpp"
 #include "jobd/model/job.hpp"
+#include "jobd/store/runs.hpp"
 
 namespace jobd::store {
 class Pool;
@@ -72,6 +74,18 @@ public:
                  bool front,
                  std::optional<std::chrono::steady_clock::time_point> requested_at = {});
 
+    // executeJob, any thread: takes a free worker for a run the caller will insert already
+    // claimed (Running on this node), which then starts without a claim transaction of its own:
+    // one commit between the call and the process instead of two. False when every worker is
+    // busy or the engine drains. Each true is followed by exactly one StartClaimed or
+    // ReleaseWorker.
+    bool ReserveWorker();
+    void ReleaseWorker();
+
+    // Starts, on the worker ReserveWorker took, a run committed Running on this node.
+    void StartClaimed(store::RunLaunch launch,
+                      std::optional<std::chrono::steady_clock::time_point> requested_at);
+
     // A job was submitted, resumed or changed: look again for the earliest due fire.
     void WakeScheduler();
 
@@ -107,6 +121,13 @@ private:
 
     void StopActive(Active& active);
     void Pump();
+    // A worker for a run: counted in workers_busy_ until OnRunDone. Any thread.
+    bool TakeWorker();
+    // Adds the run to active_ and supervises it; `launch`: already claimed.
+    void Activate(QueuedRun run,
+                  std::optional<std::chrono::steady_clock::time_point> requested_at,
+                  std::optional<store::RunLaunch> launch,
+                  bool stop_at_once);
     std::optional<QueuedRun> TakeNext();
     void OnRunDone(RunId run);
     // Queues a retry when it is due; a pending retry stays Queued in the database meanwhile.
@@ -119,7 +140,7 @@ private:
     void RecordStart(RunId id, const Run& run, const exec::ChildProcess& child) const;
     boost::asio::awaitable<void> ScheduleLoop();
     boost::asio::awaitable<void> SleepUntilWake();
-    boost::asio::awaitable<void> Supervise(RunId run);
+    boost::asio::awaitable<void> Supervise(RunId run, std::optional<store::RunLaunch> launch);
     boost::asio::awaitable<void> Follow(RunId run, std::shared_ptr<Supervisor> supervisor);
     boost::asio::awaitable<void> Flush(RunId run, std::shared_ptr<Supervisor> supervisor);
     boost::asio::awaitable<void> Finish(store::RunLaunch launch,
@@ -143,6 +164,10 @@ private:
     std::map<JobId, int> job_active_;          // overlap Queue
     std::map<RunId, std::unique_ptr<boost::asio::steady_timer>> pending_retries_;
     bool draining_ = false;
+    // Workers taken (active_ plus reservations) and their limit, shared with ReserveWorker's
+    // callers; the limit follows settings_.max_concurrent_runs, and is 0 once draining.
+    std::atomic<int> workers_busy_{0};
+    std::atomic<int> workers_max_;
     bool scheduling_ = false;         // ScheduleLoop is running
     boost::asio::steady_timer idle_;  // cancelled when the last run ends (Drain waits on it)
     boost::asio::steady_timer scheduler_wake_;  // until wake_at_; cancelled when it moves

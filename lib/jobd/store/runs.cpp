@@ -13,8 +13,10 @@ namespace {
 
 constexpr const char* kInsertRun = R"sql(
     INSERT INTO runs (company_id, job_id, trigger, scheduled_for, submit_user_id, attempt,
-                      first_run_id)
-    VALUES ($1, $2, $3, jobd_ts($4), $5, $6, $7)
+                      first_run_id, state, node, started_at)
+    VALUES ($1, $2, $3, jobd_ts($4), $5, $6, $7,
+            CASE WHEN $8::text IS NULL THEN 'Queued' ELSE 'Running' END, $8,
+            CASE WHEN $8::text IS NOT NULL THEN now() END)
     RETURNING id)sql";
 
 // Columns read by ReadRun, in order; `r` runs, `j` jobs, `u` submitting users.
@@ -179,7 +181,8 @@ RunId InsertRun(pqxx::work& tx, const NewRun& run) {
                       ToMicros(run.scheduled_for),
                       run.submit_user,
                       run.attempt,
-                      run.first_run)[0]
+                      run.first_run,
+                      run.running_on)[0]
         .as<RunId>();
 }
 
@@ -187,6 +190,10 @@ std::optional<RunLaunch> ClaimRun(pqxx::work& tx, RunId id, const std::string& n
     if (tx.exec_params(kClaimRun, id, node).empty()) {
         return std::nullopt;
     }
+    return ReadLaunch(tx, id);
+}
+
+RunLaunch ReadLaunch(pqxx::work& tx, RunId id) {
     RunLaunch launch{SelectRun(tx, id), {}};
     const auto spec = tx.exec_params1(kJobSpecOfRun, id);
     launch.job.company = launch.run.company;

@@ -19,9 +19,12 @@ struct NewRun {
     std::optional<UserId> submit_user;
     int attempt = 0;
     std::optional<RunId> first_run;  // a retry's original run
+    // executeJob on a node with a worker reserved for it: the run is inserted claimed (Running
+    // on this node, started now) instead of Queued, saving the claim's own transaction.
+    std::optional<std::string> running_on = std::nullopt;
 };
 
-// Inserts the run as Queued and returns its id.
+// Inserts the run (Queued, or Running on `running_on`) and returns its id.
 RunId InsertRun(pqxx::work& tx, const NewRun& run);
 
 // What a node needs to start a run it claimed.
@@ -33,6 +36,9 @@ struct RunLaunch {
 // Queued -> Running on `node`; nullopt when the run is no longer Queued (another node took it,
 // or it was stopped). The state check in the UPDATE makes a claim happen once.
 std::optional<RunLaunch> ClaimRun(pqxx::work& tx, RunId id, const std::string& node);
+
+// What starting the run needs, read in its transaction (a run just inserted Running).
+RunLaunch ReadLaunch(pqxx::work& tx, RunId id);
 
 void AppendDetails(pqxx::work& tx, RunId id, const std::vector<RunDetail>& details);
 

@@ -42,7 +42,8 @@ protected:
     // operation ran (the job row locked, the run inserted) and commits only when `commit` is set.
     boost::json::object Execute(const std::string& job,
                                 std::promise<void>* executed = nullptr,
-                                std::shared_future<void> commit = {}) {
+                                std::shared_future<void> commit = {},
+                                bool worker_reserved = false) {
         pqxx::connection connection{db_.url()};
         pqxx::work tx{connection};
         const boost::json::object params{{"companyHandle", "47"}, {"jobHandle", "47|" + job + "|"}};
@@ -52,7 +53,8 @@ protected:
                              config_,
                              kNow,
                              Language::English,
-                             {}};
+                             {},
+                             worker_reserved};
         auto result = ExecuteJob(ctx, tx);
         if (executed != nullptr) {
             executed->set_value();
@@ -121,6 +123,25 @@ TEST_F(OperationsTest, ConcurrentExecuteUnderAllowDoesNotWait) {
     release.set_value();
     ASSERT_EQ(status, std::future_status::ready);
     EXPECT_NE(first.get().at("runHandle"), second.get().at("runHandle"));
+}
+
+// With a worker of this node reserved, executeJob commits the run already claimed: Running on
+// this node, started, so the engine starts it without a claim of its own.
+TEST_F(OperationsTest, ExecuteOnAReservedWorkerInsertsTheRunClaimed) {
+    config_.node.name = "node-a";
+    for (const std::string job : {"Forbid", "Allow"}) {
+        const auto answer = Execute(job, nullptr, {}, /*worker_reserved=*/true);
+        const auto handle = ParseRunHandle(answer.at("runHandle").as_string());
+        ASSERT_TRUE(handle);
+        pqxx::connection connection{db_.url()};
+        pqxx::work tx{connection};
+        const auto run = store::FindRun(tx, *handle);
+        ASSERT_TRUE(run);
+        EXPECT_EQ(run->state, RunState::Running) << job;
+        EXPECT_EQ(run->node, "node-a") << job;
+        EXPECT_TRUE(run->started_at) << job;
+        EXPECT_FALSE(store::ClaimRun(tx, handle->run, "node-b")) << job;
+    }
 }
 
 TEST_F(OperationsTest, ARunIsClaimedOnce) {
