@@ -11,7 +11,9 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -46,8 +48,9 @@ struct Pipes {
     Pipe report;  // child -> daemon, O_CLOEXEC: EOF means exec succeeded
 };
 
-// Everything the child needs, built before fork: the daemon has other threads, one of which may
-// hold the allocator's lock at fork, so the child makes only async-signal-safe calls.
+// Everything the child needs, built before the clone: the daemon has other threads, one of which
+// may hold the allocator's lock, and the child shares the daemon's memory until it execs, so it
+// makes only async-signal-safe calls and writes nothing of the daemon's.
 struct ExecPlan {
     std::vector<std::string> argv_storage;
     std::vector<std::string> env_storage;
@@ -180,8 +183,8 @@ int OpenPipes(Pipes& pipes) {
     return 0;
 }
 
-// Blocks every signal in this thread across fork, so no daemon signal handler runs in the child
-// before it resets the dispositions (posix_spawn does the same).
+// Blocks every signal in this thread across the clone, so no daemon signal handler runs in the
+// child before it resets the dispositions (posix_spawn does the same).
 class BlockAllSignals {
 public:
     BlockAllSignals() {
@@ -237,7 +240,7 @@ int ExecFirstFound(const ExecPlan& plan) {
     return denied ? EACCES : error;
 }
 
-// Runs in the forked child: async-signal-safe calls only (see ExecPlan).
+// Runs in the cloned child: async-signal-safe calls only (see ExecPlan).
 [[noreturn]] void RunChild(const ExecPlan& plan, const Pipes& pipes, pid_t daemon_pid) {
     const int report_fd = pipes.report.write.get();
     if (::setpgid(0, 0) != 0 || ::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
@@ -260,6 +263,43 @@ int ExecFirstFound(const ExecPlan& plan) {
         ReportAndExit(report_fd, Stage::WorkingDir, errno);
     }
     ReportAndExit(report_fd, Stage::Exec, ExecFirstFound(plan));
+}
+
+struct ChildArgs {
+    const ExecPlan* plan;
+    const Pipes* pipes;
+    pid_t daemon_pid;
+};
+
+int ChildMain(void* raw) {
+    const auto* args = static_cast<const ChildArgs*>(raw);
+    RunChild(*args->plan, *args->pipes, args->daemon_pid);
+}
+
+// The child's stack while it shares the daemon's memory (until exec); RunChild needs little.
+constexpr std::size_t kChildStackBytes = 64 * 1024;
+
+// Like posix_spawn: the child shares the daemon's memory until it execs (CLONE_VM) on a stack
+// of its own, and this thread waits meanwhile (CLONE_VFORK). fork() instead copied the page
+// tables of the whole multi-threaded daemon and made every later write to a page fault and
+// flush the other cores' TLBs: most of jobd's CPU per run of a short process (bench/README.md).
+// Returns the pid, or -1 with errno.
+pid_t CloneChild(ChildArgs& args) {
+    void* stack = ::mmap(nullptr,
+                         kChildStackBytes,
+                         PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+                         -1,
+                         0);
+    if (stack == MAP_FAILED) {
+        return -1;
+    }
+    void* top = static_cast<char*>(stack) + kChildStackBytes;  // stacks grow down
+    const pid_t pid = ::clone(&ChildMain, top, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    const int error = errno;
+    ::munmap(stack, kChildStackBytes);  // the child has exec'd or exited: its stack is free
+    errno = error;
+    return pid;
 }
 
 // Blocks until EOF (exec succeeded: the write end was O_CLOEXEC) or the child's report. This
@@ -310,16 +350,13 @@ std::variant<SpawnedProcess, SpawnFailure> Spawn(const Command& command) {
     if (const int error = OpenPipes(pipes); error != 0) {
         return Failure("exec: pipe", error);
     }
-    const pid_t daemon_pid = ::getpid();
+    ChildArgs args{&plan, &pipes, ::getpid()};
     pid_t pid = 0;
     int fork_error = 0;
     {
         const BlockAllSignals blocked;
-        pid = ::fork();
+        pid = CloneChild(args);
         fork_error = errno;
-        if (pid == 0) {
-            RunChild(plan, pipes, daemon_pid);
-        }
     }
     const auto started_at = std::chrono::steady_clock::now();
     if (pid < 0) {

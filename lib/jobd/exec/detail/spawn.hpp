@@ -1,5 +1,5 @@
 #pragma once
-// fork/exec of one Command (contract §7), without Asio. Called on the io thread: every step is a
+// clone/exec of one Command (contract §7), without Asio. Called on the io thread: every step is a
 // bounded syscall (see Spawn). Thread-safe: touches no shared state but the environment, which it
 // only reads.
 
