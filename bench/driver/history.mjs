@@ -76,7 +76,9 @@ async function Sizes(db, company) {
     const { rows } = await db.query(
         `SELECT pg_relation_size('runs') AS runs_table, pg_indexes_size('runs') AS runs_indexes,
                 pg_total_relation_size('run_details') AS details,
-                (SELECT count(*) FROM runs WHERE company_id = $1) AS company_runs`,
+                (SELECT count(*) FROM runs WHERE company_id = $1) AS company_runs,
+                s.n_dead_tup AS runs_dead, s.autovacuum_count AS runs_autovacuums
+         FROM pg_stat_user_tables s WHERE s.relname = 'runs'`,
         [company],
     );
     const row = rows[0];
@@ -85,6 +87,9 @@ async function Sizes(db, company) {
         runs_indexes_bytes: Number(row.runs_indexes),
         details_bytes: Number(row.details),
         company_runs: Number(row.company_runs),
+        // Deleted rows' space is reused once autovacuum has processed them (bench/README.md).
+        runs_dead_rows: Number(row.runs_dead),
+        runs_autovacuums: Number(row.runs_autovacuums),
     };
 }
 
@@ -240,7 +245,9 @@ export async function SustainedHistory(env, counts) {
             runs_table_bytes: SizeSummary(samples, 'runs_table_bytes'),
             runs_indexes_bytes: SizeSummary(samples, 'runs_indexes_bytes'),
             details_bytes: SizeSummary(samples, 'details_bytes'),
+            runs_dead_rows: SizeSummary(samples, 'runs_dead_rows'),
         };
+        result.runs_autovacuums = samples.at(-1).runs_autovacuums - samples[0].runs_autovacuums;
         result.samples = samples;
         Log(
             `history: ${result.runs_pruned} runs pruned in ${intervals.length} probe intervals; ` +
@@ -278,6 +285,7 @@ export function PrintHistory(h) {
         ['runs table', 'runs_table_bytes', Mib],
         ['runs indexes', 'runs_indexes_bytes', Mib],
         ['run_details with indexes', 'details_bytes', Mib],
+        ['dead rows in runs (not yet vacuumed)', 'runs_dead_rows', Number3],
     ]) {
         const s = h.sizes[key];
         const growth = s.second_half_growth === null ? '-' : `${(100 * s.second_half_growth).toFixed(1)}%`;
@@ -286,6 +294,7 @@ export function PrintHistory(h) {
     Print(size_rows);
     process.stdout.write(
         `${h.runs_pruned} runs pruned during the run (${h.prune_batches_seen} probe intervals with pruning); ` +
+            `autovacuum of runs ${h.runs_autovacuums} times; ` +
             `${h.backlog_pruned.runs} runs of earlier workloads pruned at start in ~${Number3(h.backlog_pruned.seconds)} s; ` +
             `history of ${h.history_runs} runs stored in ${Number3(h.history_insert_s)} s\n\n`,
     );
