@@ -65,9 +65,11 @@ public:
           outcomes_(config_->log.dir),
           engine_(io.get_executor(), pool_, outcomes_, metrics_, engine::SettingsFrom(*config_)),
           pruner_(io.get_executor(), pool_, metrics_, engine::PrunerSettingsFrom(*config_)),
-          job_changes_(io.get_executor(),
-                       url,
-                       [this](std::optional<TimePoint> next_fire) { engine_.WakeAt(next_fire); }),
+          job_changes_(
+              io.get_executor(),
+              url,
+              [this](std::optional<TimePoint> next_fire) { engine_.WakeAt(next_fire); },
+              [this]() { engine_.RunsReleased(); }),
           service_(pool_, engine_, config_),
           router_(
               service_, [this]() { return Healthy(); }, metrics_, [this]() { return Scrape(); }),

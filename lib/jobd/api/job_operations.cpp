@@ -190,8 +190,16 @@ json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
         // Contract §5: with neither execTime nor execSchedule the job runs now and stays as a
         // one-shot record (trigger state Complete).
         store::CompleteJob(tx, id);
-        const RunId run = store::InsertRun(
-            tx, {id, spec.company, Trigger::Submit, ctx.now, spec.submit_user, 0, std::nullopt});
+        const RunId run = store::InsertRun(tx,
+                                           {id,
+                                            spec.company,
+                                            Trigger::Submit,
+                                            ctx.now,
+                                            spec.submit_user,
+                                            0,
+                                            std::nullopt,
+                                            std::nullopt,
+                                            ctx.config.node.name});
         ctx.effects.run_now.push_back({run, spec.company, id, spec.overlap == Overlap::Queue});
     }
     return {{"jobHandle", ToString(JobHandle{spec.company, spec.name})}};
@@ -216,7 +224,10 @@ json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx) {
                           ctx.principal.user,
                           0,
                           std::nullopt,
-                          start_here ? std::optional(ctx.config.node.name) : std::nullopt});
+                          start_here ? std::optional(ctx.config.node.name) : std::nullopt,
+                          // Otherwise held by this node, which starts it or, with no free
+                          // worker, releases it to the others.
+                          start_here ? std::nullopt : std::optional(ctx.config.node.name)});
     if (start_here) {
         ctx.effects.start_claimed = store::ReadLaunch(tx, run);
     } else {

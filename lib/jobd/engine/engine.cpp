@@ -36,6 +36,8 @@ constexpr auto kSchedulerRetry = std::chrono::seconds(1);
 // A due job whose row another transaction holds (another node firing it, an API call on it):
 // look again this soon, as that transaction may roll back, which announces nothing.
 constexpr auto kLockedRetry = std::chrono::milliseconds(250);
+// Lease renewals in a row (one every lease/3) before a node declares others lost: a whole lease.
+constexpr int kRenewalsBeforeReaping = 3;
 // The longest single timer wait: the timer runs on the steady clock while fires are wall-clock
 // instants, so a long wait is cut to notice a stepped system clock. No database work.
 constexpr auto kMaxTimerWait = std::chrono::seconds(30);
@@ -123,6 +125,7 @@ EngineSettings SettingsFrom(const config::Config& config) {
     settings.per_company_max_concurrent_runs = config.workers.per_company_max_concurrent_runs;
     settings.misfire_grace = config.scheduler.misfire_grace;
     settings.output_limit_bytes = config.runs.output_limit_bytes;
+    settings.lease = std::chrono::duration_cast<std::chrono::milliseconds>(config.runs.lease);
     settings.launch.handlers = config.handlers;
     settings.launch.default_timeout = config.runs.default_timeout;
     settings.launch.stop_grace = config.runs.stop_grace;
@@ -164,35 +167,24 @@ Engine::Engine(asio::any_io_executor io,
       settings_(std::move(settings)),
       workers_max_(settings_.max_concurrent_runs),
       idle_(strand_),
-      scheduler_wake_(strand_) {}
+      scheduler_wake_(strand_),
+      heartbeat_(strand_) {}
 
 Engine::~Engine() = default;
 
 asio::awaitable<void> Engine::Start() {
     // Runs on the caller's executor; the results are handed to the strand below.
     const std::string node = settings_.node;
-    auto recover = [node](pqxx::work& tx) {
-        store::RegisterNode(tx, node, static_cast<int>(::getpid()), JOBD_VERSION);
-        return store::RecoverNode(tx, node);
+    const auto lease = settings_.lease;
+    auto recover = [node, lease](pqxx::work& tx) {
+        store::RegisterNode(tx, node, static_cast<int>(::getpid()), JOBD_VERSION, lease);
+        auto recovery = store::RecoverNode(tx, node);
+        return std::pair(RetryLost(tx, recovery.lost, node), std::move(recovery.queued));
     };
-    const auto recovery = co_await db_.Run(std::move(recover));
-    for (const Run& run : recovery.lost) {
-        Log().warn("run lost company={} job=\"{}\" run={} reason=\"{}\"",
-                   run.company,
-                   run.job_name,
-                   run.id,
-                   run.reason);
-        AppendOutcome(run);
-    }
-    const TimePoint now = Now();
-    for (const Run& run : recovery.queued) {
-        if (run.trigger == Trigger::Retry && run.scheduled_for > now) {
-            EnqueueAt(QueuedRunOf(run), run.scheduled_for);
-        } else {
-            Enqueue(QueuedRunOf(run), false);
-        }
-    }
-    asio::dispatch(strand_, [this] {
+    auto recovered = co_await db_.Run(std::move(recover));
+    asio::dispatch(strand_, [this, recovered = std::move(recovered)] {
+        OnLost(recovered.first);
+        QueueHeld(recovered.second);
         scheduling_ = true;
         // The engine outlives the loop: Drain() waits for scheduling_ to clear.
         asio::co_spawn(strand_, ScheduleLoop(), [this](std::exception_ptr error) {
@@ -208,6 +200,166 @@ asio::awaitable<void> Engine::Start() {
                 idle_.cancel();
             }
         });
+        SpawnBackground(HeartbeatLoop(), "heartbeat");
+    });
+}
+
+// Runs on a pool thread, inside the transaction that marked the runs Lost: each retry commits
+// with its run's loss (contract §7), held by `node`.
+std::vector<Engine::LostRun> Engine::RetryLost(pqxx::work& tx,
+                                               const std::vector<store::RunLaunch>& lost,
+                                               const std::string& node) {
+    std::vector<LostRun> runs;
+    for (const auto& launch : lost) {
+        LostRun entry{launch.run, std::nullopt, {}};
+        if (const auto delay = RetryDelay(launch.job, launch.run, RunState::Lost, Jitter())) {
+            entry.retry_due = Now() + *delay;
+            const RunId retry = store::InsertRetry(tx, launch.run, entry.retry_due, node);
+            entry.retry = QueuedRun{
+                retry, launch.run.company, launch.run.job_id, launch.job.overlap == Overlap::Queue};
+        }
+        runs.push_back(std::move(entry));
+    }
+    return runs;
+}
+
+// Strand only. The outcome of a lost run is written by the node that marked it (once).
+void Engine::OnLost(const std::vector<LostRun>& lost) {
+    for (const auto& [run, retry, due] : lost) {
+        Log().warn("run lost company={} job=\"{}\" run={} reason=\"{}\"",
+                   run.company,
+                   run.job_name,
+                   run.id,
+                   run.reason);
+        AppendOutcome(run);
+        if (retry) {
+            Log().info("run retry queued company={} run={} retry_run={} attempt={}",
+                       run.company,
+                       run.id,
+                       retry->run,
+                       run.attempt + 1);
+            EnqueueAt(*retry, due);
+        }
+    }
+}
+
+// Strand only: runs this node holds in the database, back into its queue (or timers).
+void Engine::QueueHeld(const std::vector<Run>& held) {
+    const TimePoint now = Now();
+    for (const Run& run : held) {
+        if (run.trigger == Trigger::Retry && run.scheduled_for > now) {
+            EnqueueAt(QueuedRunOf(run), run.scheduled_for);
+        } else {
+            queue_.push_back(QueuedRunOf(run));
+        }
+    }
+    Pump();
+}
+
+// Strand only. `work` captures `this`: Drain() waits until background_ is back to 0.
+void Engine::SpawnBackground(asio::awaitable<void> work, const char* what) {
+    ++background_;
+    asio::co_spawn(strand_, std::move(work), [this, what](std::exception_ptr error) {
+        if (error) {
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                Log().error("{} failed error=\"{}\"", what, e.what());
+            }
+        }
+        --background_;
+        if (draining_ && Idle()) {
+            idle_.cancel();
+        }
+    });
+}
+
+// The lease is renewed while the node runs anything, including a drain's last runs.
+asio::awaitable<void> Engine::HeartbeatLoop() {
+    while (!(draining_ && active_.empty())) {
+        heartbeat_.expires_after(settings_.lease / 3);
+        co_await heartbeat_.async_wait(asio::as_tuple(use_awaitable));
+        if (draining_ && active_.empty()) {
+            break;
+        }
+        co_await RenewLease();
+    }
+}
+
+// One transaction (the idle cost of a node: one per runs.lease/3): renew this node's lease, and
+// reap the nodes silent past theirs, by the database clock. A node that finds its own row gone
+// was declared lost while alive (stalled, cut off): it fences itself (docs/guarantees.md).
+asio::awaitable<void> Engine::RenewLease() {
+    const std::string node = settings_.node;
+    const auto lease = settings_.lease;
+    // Only a node that has renewed its own lease for a whole lease in a row declares others lost:
+    // after an outage of the database itself (or this node's start) every live node has had the
+    // time to renew its lease, so none of them is mistaken for a lost one.
+    const bool reap = renewals_in_a_row_ >= kRenewalsBeforeReaping;
+    auto renew = [node, lease, reap](pqxx::work& tx) {
+        LeaseRenewal renewal;
+        renewal.fenced = !store::Heartbeat(tx, node);
+        if (renewal.fenced) {
+            store::RegisterNode(tx, node, static_cast<int>(::getpid()), JOBD_VERSION, lease);
+            auto recovery = store::RecoverNode(tx, node);
+            renewal.lost = RetryLost(tx, recovery.lost, node);
+            renewal.held = std::move(recovery.queued);
+        }
+        if (!reap) {
+            return renewal;
+        }
+        renewal.expired = store::ExpireNodes(tx, node);
+        auto orphans = RetryLost(tx, store::LoseOrphanedRuns(tx), node);
+        renewal.lost.insert(renewal.lost.end(), orphans.begin(), orphans.end());
+        renewal.adopted = store::ReleaseOrphanedRuns(tx, node);
+        return renewal;
+    };
+    LeaseRenewal renewal;
+    try {
+        renewal = co_await db_.Run(std::move(renew));
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Unavailable) {
+            throw;
+        }
+        Log().warn("lease not renewed, the database is unreachable error=\"{}\"", e.what());
+        renewals_in_a_row_ = 0;
+        co_return;
+    }
+    renewals_in_a_row_ = renewal.fenced ? 0 : renewals_in_a_row_ + 1;
+    for (const auto& name : renewal.expired) {
+        Log().warn("node lost node={} reason=\"not heard from for its lease\"", name);
+    }
+    if (renewal.fenced) {
+        Fence(renewal.held);
+    }
+    OnLost(renewal.lost);
+    for (const Run& run : renewal.adopted) {
+        EnqueueAt(QueuedRunOf(run), run.scheduled_for);
+    }
+}
+
+// This node was declared lost while it lived: its runs are Lost (and retried) by another node
+// and its queued runs released, so it stops what it still runs and forgets what it queued; its
+// own ends of those runs are refused by the database (FinishRun). Registered again, it goes on
+// with the runs it holds now.
+void Engine::Fence(const std::vector<Run>& held) {
+    Log().error("this node was declared lost (its lease ran out), stopping its runs node={}",
+                settings_.node);
+    for (auto& [id, active] : active_) {
+        StopActive(active);
+    }
+    queue_.clear();
+    requested_at_.clear();
+    pending_retries_.clear();
+    maybe_released_ = true;
+    QueueHeld(held);
+}
+
+void Engine::RunsReleased() {
+    asio::dispatch(strand_, [this] {
+        maybe_released_ = true;
+        ++released_generation_;
+        Pump();
     });
 }
 
@@ -230,7 +382,10 @@ asio::awaitable<void> Engine::ScheduleLoop() {
         // Changes reported while the scan runs lower wake_at_ again; the scan may not see them.
         wake_at_ = TimePoint::max();
         const auto grace = settings_.misfire_grace;
-        auto fire = [grace](pqxx::work& tx) { return FireDue(tx, Now(), grace, kFireBatch); };
+        const std::string node = settings_.node;
+        auto fire = [grace, node](pqxx::work& tx) {
+            return FireDue(tx, Now(), grace, kFireBatch, node);
+        };
         std::optional<TimePoint> next;
         try {
             const FiredBatch batch = co_await db_.Run(std::move(fire));
@@ -269,7 +424,11 @@ asio::awaitable<void> Engine::SleepUntilWake() {
 
 bool Engine::Idle() const {
     // A reserved worker is a run about to start (StartClaimed) or a reservation given back.
-    return active_.empty() && !scheduling_ && workers_busy_.load() == 0;
+    return active_.empty() && !scheduling_ && workers_busy_.load() == 0 && background_ == 0;
+}
+
+bool Engine::HasFreeWorker() const {
+    return workers_busy_.load() < workers_max_.load();
 }
 
 void Engine::Enqueue(QueuedRun run,
@@ -294,11 +453,12 @@ void Engine::EnqueueAt(QueuedRun run, TimePoint due) {
         auto timer = std::make_unique<asio::steady_timer>(strand_, due - Now());
         // The timer lives in pending_retries_, which Drain() empties before the engine goes.
         timer->async_wait([this, run](const boost::system::error_code& ec) {
-            pending_retries_.erase(run.run);
-            if (!ec) {
-                queue_.push_back(run);
-                Pump();
+            if (ec) {
+                return;  // cancelled by emptying pending_retries_ (drain, fencing)
             }
+            pending_retries_.erase(run.run);
+            queue_.push_back(run);
+            Pump();
         });
         pending_retries_[run.run] = std::move(timer);
     });
@@ -379,13 +539,21 @@ void Engine::Pump() {
         const auto next = TakeNext();
         if (!next) {
             --workers_busy_;
-            return;
+            break;
         }
         const auto requested = requested_at_.extract(next->run);
         Activate(*next,
                  requested ? std::optional(requested.mapped()) : std::nullopt,
                  std::nullopt,
                  /*stop_at_once=*/false);
+    }
+    if (draining_) {
+        return;
+    }
+    if (HasFreeWorker()) {
+        TakeReleased();
+    } else {
+        ReleaseQueued();
     }
 }
 
@@ -409,6 +577,80 @@ void Engine::Activate(QueuedRun next,
             }
             OnRunDone(run);
         });
+}
+
+// Issue #6: a run waits for a worker of the node that holds it only while no node has one: with
+// every worker busy here, the queue goes to the nodes with free workers. One transaction, and a
+// NOTIFY that wakes them.
+void Engine::ReleaseQueued() {
+    if (queue_.empty()) {
+        return;
+    }
+    std::vector<QueuedRun> runs(queue_.begin(), queue_.end());
+    queue_.clear();
+    for (const auto& run : runs) {
+        requested_at_.erase(run.run);
+    }
+    SpawnBackground(Release(std::move(runs)), "release of queued runs");
+}
+
+asio::awaitable<void> Engine::Release(std::vector<QueuedRun> runs) {
+    std::vector<RunId> ids;
+    for (const auto& run : runs) {
+        ids.push_back(run.run);
+    }
+    const std::string node = settings_.node;
+    // A named lambda: GCC 12 destroys a lambda temporary in a co_await twice.
+    auto release = [ids, node](pqxx::work& tx) { store::ReleaseRuns(tx, ids, node); };
+    try {
+        co_await db_.Run(std::move(release));
+        Log().debug("queued runs released runs={}", ids.size());
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Unavailable) {
+            throw;
+        }
+        // Still held here: they wait for a worker of this node (no Pump: it would retry at once).
+        queue_.insert(queue_.begin(), runs.begin(), runs.end());
+    }
+}
+
+void Engine::TakeReleased() {
+    if (!maybe_released_ || taking_) {
+        return;
+    }
+    taking_ = true;
+    const int count = workers_max_.load() - workers_busy_.load();
+    SpawnBackground(Take(count, released_generation_), "take of released runs");
+}
+
+// Oldest released runs (executeJob's first), as many as this node has free workers; they then
+// go through the queue and ClaimRun like the node's own.
+asio::awaitable<void> Engine::Take(int count, std::uint64_t generation) {
+    const std::string node = settings_.node;
+    const store::ClaimLimits limits{settings_.per_company_max_concurrent_runs};
+    auto take = [node, count, limits](pqxx::work& tx) {
+        return store::TakeReleasedRuns(tx, node, count, limits);
+    };
+    std::vector<Run> runs;
+    try {
+        runs = co_await db_.Run(std::move(take));
+    } catch (const Error& e) {
+        taking_ = false;
+        if (e.kind() != ErrorKind::Unavailable) {
+            throw;
+        }
+        co_return;  // maybe_released_ stays set: the next run end or notification tries again
+    }
+    taking_ = false;
+    if (static_cast<int>(runs.size()) < count && generation == released_generation_) {
+        maybe_released_ = false;
+    }
+    for (const Run& run : runs) {
+        queue_.push_back(QueuedRunOf(run));
+    }
+    if (!runs.empty() || maybe_released_) {
+        Pump();
+    }
 }
 
 // The first queued run whose company is under workers.per_company_max_concurrent_runs (so one
@@ -439,6 +681,9 @@ void Engine::OnRunDone(RunId run) {
         active_.erase(it);
         --workers_busy_;
     }
+    if (draining_ && active_.empty()) {
+        heartbeat_.cancel();  // nothing runs any more: the lease may lapse
+    }
     if (draining_ && Idle()) {
         idle_.cancel();
     }
@@ -448,11 +693,16 @@ void Engine::OnRunDone(RunId run) {
 asio::awaitable<void> Engine::Supervise(RunId id, std::optional<store::RunLaunch> launch) {
     if (!launch) {
         const std::string node = settings_.node;
-        auto claim = [id, node](pqxx::work& tx) { return store::ClaimRun(tx, id, node); };
+        const store::ClaimLimits limits{settings_.per_company_max_concurrent_runs};
+        auto claim = [id, node, limits](pqxx::work& tx) {
+            return store::ClaimRun(tx, id, node, limits);
+        };
         launch = co_await Persist(std::move(claim));
     }
     if (!launch) {
-        co_return;  // another node took it, or it was stopped while queued
+        // Another node took it, it was stopped while queued, or a limit across the nodes
+        // refused it for now (then it was released: a run end of its company wakes the nodes).
+        co_return;
     }
     auto supervisor = std::make_shared<Supervisor>(strand_, settings_.output_limit_bytes);
     active_[id].supervisor = supervisor;
@@ -538,18 +788,29 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
         retry_delay ? std::optional<TimePoint>(Now() + *retry_delay) : std::nullopt;
     // The run's end and its retry commit together: a failed run is never left without the
     // retry its job asks for.
-    auto finish = [id, details = std::move(supervisor->unsaved), progress, end, retry_due](
+    const std::string node = settings_.node;
+    auto finish = [id, details = std::move(supervisor->unsaved), progress, end, retry_due, node](
                       pqxx::work& tx) {
         store::AppendDetails(tx, id, details);
         if (progress) {
             store::UpdateProgress(tx, id, progress->percent, progress->message);
         }
-        Run run = store::FinishRun(tx, id, end);
-        const auto retry = retry_due ? std::optional<RunId>(store::InsertRetry(tx, run, *retry_due))
-                                     : std::nullopt;
+        auto run = store::FinishRun(tx, id, end, node);
+        const auto retry =
+            run && retry_due ? std::optional<RunId>(store::InsertRetry(tx, *run, *retry_due, node))
+                             : std::nullopt;
         return std::pair(std::move(run), retry);
     };
-    const auto [finished, retry] = co_await Persist(std::move(finish));
+    const auto [stored, retry] = co_await Persist(std::move(finish));
+    if (!stored) {
+        // Fencing: this node was declared lost meanwhile, the run is Lost and its outcome and
+        // retry were written by the node that declared it.
+        Log().warn("run end not recorded, the run was declared lost run={} state={}",
+                   id,
+                   ToString(end.state));
+        co_return;
+    }
+    const Run& finished = *stored;
     if (retry) {
         Log().info("run retry queued company={} run={} retry_run={} attempt={} in_ms={}",
                    finished.company,
@@ -639,6 +900,9 @@ asio::awaitable<void> Engine::Drain() {
         scheduler_wake_.cancel();
         pending_retries_.clear();  // still Queued in the database: the next start arms them
         Log().info("draining queued={} running={}", queue_.size(), active_.size());
+        if (active_.empty()) {
+            heartbeat_.cancel();
+        }
         if (!active_.empty()) {
             idle_.expires_after(settings_.launch.stop_grace);
             co_await idle_.async_wait(asio::as_tuple(use_awaitable));

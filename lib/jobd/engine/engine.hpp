@@ -8,11 +8,13 @@
 // Ownership: the daemon owns the Engine and keeps it alive until Drain() has completed.
 
 #include <atomic>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -41,6 +43,8 @@ struct EngineSettings {
     std::optional<int> per_company_max_concurrent_runs;  // unset: no tenant limit
     std::chrono::milliseconds misfire_grace = std::chrono::seconds(60);
     std::size_t output_limit_bytes = 1024 * 1024;
+    // runs.lease: heartbeats every lease/3; other nodes declare this one lost after a lease.
+    std::chrono::milliseconds lease = std::chrono::seconds(30);
     LaunchSettings launch;
 };
 
@@ -64,11 +68,14 @@ public:
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
-    // Registers the node, marks runs a previous life left Running as Lost, and queues the runs
-    // committed but never started. Call once, before Enqueue.
+    // Registers the node, marks runs a previous life left Running as Lost (retrying them where
+    // the job allows), queues the runs it still holds, then heartbeats its lease (issue #6):
+    // every runs.lease/3 one transaction renews it and reaps nodes silent past their lease.
+    // Call once, before Enqueue.
     boost::asio::awaitable<void> Start();
 
-    // Queues a committed run; `front`: executeJob overtakes scheduled runs (contract §5).
+    // Queues a committed run this node holds; `front`: executeJob overtakes scheduled runs
+    // (contract §5). With no free worker, queued runs are released to the other nodes.
     // `requested_at`: when executeJob was called, for jobd_execute_latency_seconds.
     void Enqueue(QueuedRun run,
                  bool front,
@@ -85,6 +92,9 @@ public:
     // Starts, on the worker ReserveWorker took, a run committed Running on this node.
     void StartClaimed(store::RunLaunch launch,
                       std::optional<std::chrono::steady_clock::time_point> requested_at);
+
+    // Some node released queued runs (from JobChangeWatch): take them while workers are free.
+    void RunsReleased();
 
     // A job was submitted, resumed or changed: look again for the earliest due fire.
     void WakeScheduler();
@@ -119,6 +129,38 @@ private:
         bool stop_requested = false;
     };
 
+    // A run marked Lost in a transaction of this node, with the retry inserted for it.
+    struct LostRun {
+        Run run;
+        std::optional<QueuedRun> retry;
+        TimePoint retry_due;
+    };
+
+    // What one heartbeat transaction did.
+    struct LeaseRenewal {
+        bool fenced = false;    // this node's row was gone: it had been declared lost
+        std::vector<Run> held;  // fenced: the Queued runs it holds after registering again
+        std::vector<std::string> expired;  // nodes this one declared lost
+        std::vector<LostRun> lost;
+        std::vector<Run> adopted;  // retries of lost nodes, not yet due, now held here
+    };
+
+    static std::vector<LostRun> RetryLost(pqxx::work& tx,
+                                          const std::vector<store::RunLaunch>& lost,
+                                          const std::string& node);
+    void OnLost(const std::vector<LostRun>& lost);
+    void QueueHeld(const std::vector<Run>& held);
+    boost::asio::awaitable<void> HeartbeatLoop();
+    boost::asio::awaitable<void> RenewLease();
+    void Fence(const std::vector<Run>& held);
+    // With no free worker: releases the queued runs to nodes that have one.
+    void ReleaseQueued();
+    boost::asio::awaitable<void> Release(std::vector<QueuedRun> runs);
+    // With a free worker and released runs about: takes some.
+    void TakeReleased();
+    boost::asio::awaitable<void> Take(int count, std::uint64_t generation);
+    void SpawnBackground(boost::asio::awaitable<void> work, const char* what);
+    bool HasFreeWorker() const;
     void StopActive(Active& active);
     void Pump();
     // A worker for a run: counted in workers_busy_ until OnRunDone. Any thread.
@@ -168,10 +210,18 @@ private:
     // callers; the limit follows settings_.max_concurrent_runs, and is 0 once draining.
     std::atomic<int> workers_busy_{0};
     std::atomic<int> workers_max_;
-    bool scheduling_ = false;         // ScheduleLoop is running
-    boost::asio::steady_timer idle_;  // cancelled when the last run ends (Drain waits on it)
+    bool scheduling_ = false;  // ScheduleLoop is running
+    int background_ = 0;       // heartbeat, release and take coroutines running
+    // Released runs may wait for a node (set by a notification or at start, cleared when a take
+    // finds fewer than it asked for and no notification came meanwhile).
+    bool maybe_released_ = true;
+    std::uint64_t released_generation_ = 0;  // notifications so far
+    bool taking_ = false;                    // a Take is in flight
+    int renewals_in_a_row_ = 0;              // lease renewals since the last failed one
+    boost::asio::steady_timer idle_;         // cancelled when the last run ends (Drain waits on it)
     boost::asio::steady_timer scheduler_wake_;  // until wake_at_; cancelled when it moves
     TimePoint wake_at_ = TimePoint::min();      // when the scheduler looks for due fires next
+    boost::asio::steady_timer heartbeat_;       // until the next lease renewal
 };
 
 }  // namespace jobd::engine

@@ -8,14 +8,15 @@ namespace jobd::engine {
 FiredBatch FireDue(pqxx::work& tx,
                    TimePoint now,
                    std::chrono::milliseconds misfire_grace,
-                   int limit) {
+                   int limit,
+                   const std::string& node) {
     FiredBatch batch;
     const auto jobs = store::LockDueJobs(tx, now, limit);
     batch.jobs = jobs.size();
     for (const Job& job : jobs) {
         const FireDecision decision = DecideFire(job, now, misfire_grace);
         if (decision.action == FireDecision::Action::Run) {
-            if (const auto run = store::InsertScheduledRun(tx, job, decision.scheduled_for)) {
+            if (const auto run = store::InsertScheduledRun(tx, job, decision.scheduled_for, node)) {
                 batch.runs.push_back(
                     {*run, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
             }

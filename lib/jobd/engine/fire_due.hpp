@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -28,10 +29,11 @@ struct FiredBatch {
 
 // Claims up to `limit` due jobs with FOR UPDATE SKIP LOCKED (jobs another transaction is firing
 // are left to it) and fires each once; a job with several due fires within `misfire_grace` is
-// fired again by the next call.
+// fired again by the next call. The runs are held by `node`, which queues them.
 FiredBatch FireDue(pqxx::work& tx,
                    TimePoint now,
                    std::chrono::milliseconds misfire_grace,
-                   int limit);
+                   int limit,
+                   const std::string& node);
 
 }  // namespace jobd::engine

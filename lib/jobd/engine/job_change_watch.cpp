@@ -27,10 +27,12 @@ spdlog::logger& Log() {
 
 JobChangeWatch::JobChangeWatch(asio::any_io_executor io,
                                std::string database_url,
-                               OnChange on_change)
+                               OnChange on_change,
+                               OnReleased on_released)
     : strand_(asio::make_strand(io)),
       url_(std::move(database_url)),
       on_change_(std::move(on_change)),
+      on_released_(std::move(on_released)),
       backoff_(strand_) {}
 
 JobChangeWatch::~JobChangeWatch() = default;
@@ -67,6 +69,7 @@ asio::awaitable<void> JobChangeWatch::Loop() {
         Log().info("listening for job changes channel={}", store::kJobChangesChannel);
         // Changes committed while nobody listened were not announced to this node.
         on_change_(std::nullopt);
+        on_released_();
         co_await Follow(std::move(listener));
     }
 }
@@ -115,6 +118,9 @@ asio::awaitable<void> JobChangeWatch::Follow(std::unique_ptr<store::JobChangeLis
         try {
             for (const auto& next_fire : listener->Take()) {
                 on_change_(next_fire);
+            }
+            if (listener->TakeRunsReleased()) {
+                on_released_();
             }
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Unavailable) {

@@ -1,7 +1,8 @@
 #pragma once
 // JobChangeWatch — the scheduler's ear for job changes made by any node (contract §8): it keeps
 // a store::JobChangeListener connected, watches its socket on the io loop and reports each
-// change's next fire. After every (re)connect it reports "look again" once, since changes made
+// change's next fire, and each release of queued runs by a node (issue #6). After every
+// (re)connect it reports "look again" (and "runs may be released") once, since changes made
 // while it was not listening were not announced. A lost connection is made again with backoff.
 //
 // Threads: everything runs on its own strand of the io executor; the blocking connect runs on a
@@ -33,8 +34,14 @@ public:
     // `on_change(next_fire)` runs on the watch's strand: a job now fires at `next_fire`, or
     // nullopt: anything may have changed, look again.
     using OnChange = std::function<void(std::optional<TimePoint>)>;
+    // `on_released()` runs on the watch's strand: a node released queued runs that a node with a
+    // free worker may take (store::kRunsReleasedChannel), or, after a reconnect, it may have.
+    using OnReleased = std::function<void()>;
 
-    JobChangeWatch(boost::asio::any_io_executor io, std::string database_url, OnChange on_change);
+    JobChangeWatch(boost::asio::any_io_executor io,
+                   std::string database_url,
+                   OnChange on_change,
+                   OnReleased on_released);
     ~JobChangeWatch();
 
     JobChangeWatch(const JobChangeWatch&) = delete;
@@ -55,6 +62,7 @@ private:
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     const std::string url_;
     OnChange on_change_;
+    OnReleased on_released_;
     bool stopping_ = false;
     std::optional<boost::asio::posix::stream_descriptor> socket_;  // a dup of the listener's
     boost::asio::steady_timer backoff_;

@@ -14,7 +14,9 @@ std::optional<std::chrono::milliseconds> RetryDelay(const JobSpec& job,
                                                     const Run& run,
                                                     RunState state,
                                                     double jitter) {
-    const bool retryable = state == RunState::Failed || state == RunState::TimedOut;
+    // Lost: the run's node died under it (issue #6); the job asked for another attempt then too.
+    const bool retryable =
+        state == RunState::Failed || state == RunState::TimedOut || state == RunState::Lost;
     if (!retryable || run.attempt >= job.max_retries) {
         return std::nullopt;
     }

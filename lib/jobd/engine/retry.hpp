@@ -1,6 +1,6 @@
 #pragma once
-// Retries of failed runs (contract §7): Failed and TimedOut runs are retried up to the job's
-// maxRetries with exponential backoff. Pure: the caller passes the jitter.
+// Retries of failed runs (contract §7): Failed, TimedOut and Lost runs are retried up to the
+// job's maxRetries with exponential backoff. Pure: the caller passes the jitter.
 
 #include <chrono>
 #include <optional>

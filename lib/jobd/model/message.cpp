@@ -116,6 +116,7 @@ constexpr std::array<std::string_view, kMessageCount> kNames{
     "RunStoppedByStopJob",
     "RunJobDeleted",
     "RunNodeRestarted",
+    "RunNodeLeaseExpired",
     "RunLostTrack",
     "RunSpawnFailed",
     "RunNotLaunched",

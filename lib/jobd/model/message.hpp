@@ -125,6 +125,7 @@ enum class MessageId {
     RunStoppedByStopJob,
     RunJobDeleted,
     RunNodeRestarted,
+    RunNodeLeaseExpired,
     RunLostTrack,
     RunSpawnFailed,
     RunNotLaunched,

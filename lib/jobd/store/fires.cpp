@@ -14,8 +14,8 @@ constexpr const char* kDueJobsWhere = R"sql(
 
 // ON CONFLICT on runs_job_fire_key: this key, not application logic, makes a fire run once.
 constexpr const char* kInsertScheduledRun = R"sql(
-    INSERT INTO runs (company_id, job_id, trigger, scheduled_for)
-    VALUES ($1, $2, 'Schedule', jobd_ts($3))
+    INSERT INTO runs (company_id, job_id, trigger, scheduled_for, holder)
+    VALUES ($1, $2, 'Schedule', jobd_ts($3), $4)
     ON CONFLICT (job_id, scheduled_for) WHERE trigger = 'Schedule' DO NOTHING
     RETURNING id)sql";
 
@@ -42,9 +42,12 @@ std::vector<Job> LockDueJobs(pqxx::work& tx, TimePoint now, int limit) {
     return jobs;
 }
 
-std::optional<RunId> InsertScheduledRun(pqxx::work& tx, const Job& job, TimePoint scheduled_for) {
-    const auto rows =
-        tx.exec_params(kInsertScheduledRun, job.spec.company, job.id, ToMicros(scheduled_for));
+std::optional<RunId> InsertScheduledRun(pqxx::work& tx,
+                                        const Job& job,
+                                        TimePoint scheduled_for,
+                                        const std::string& holder) {
+    const auto rows = tx.exec_params(
+        kInsertScheduledRun, job.spec.company, job.id, ToMicros(scheduled_for), holder);
     if (rows.empty()) {
         return std::nullopt;
     }

@@ -16,8 +16,12 @@ namespace jobd::store {
 std::vector<Job> LockDueJobs(pqxx::work& tx, TimePoint now, int limit);
 
 // A Schedule-triggered run for the fire; nullopt when this fire already has its run (the unique
-// (job, scheduled_for) key: a fire runs once, whichever node claims it).
-std::optional<RunId> InsertScheduledRun(pqxx::work& tx, const Job& job, TimePoint scheduled_for);
+// (job, scheduled_for) key: a fire runs once, whichever node claims it). `holder`: the node
+// that queues it (store::NewRun::holder).
+std::optional<RunId> InsertScheduledRun(pqxx::work& tx,
+                                        const Job& job,
+                                        TimePoint scheduled_for,
+                                        const std::string& holder);
 
 // A fire that does not run, recorded with its reason (contract §9).
 void InsertSkippedRun(pqxx::work& tx,

@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 
 #include "jobd/store/pool.hpp"
+#include "jobd/store/runs.hpp"
 
 namespace jobd::store {
 namespace {
@@ -32,17 +33,32 @@ public:
     std::vector<std::optional<TimePoint>> changes;
 };
 
+// Counts notifications on kRunsReleasedChannel (their payload is empty).
+class ReleaseReceiver : public pqxx::notification_receiver {
+public:
+    explicit ReleaseReceiver(pqxx::connection& connection)
+        : pqxx::notification_receiver(connection, kRunsReleasedChannel) {}
+
+    void operator()(const std::string& /*payload*/, int /*backend_pid*/) override {
+        released = true;
+    }
+
+    bool released = false;
+};
+
 }  // namespace
 
 class JobChangeListener::Impl {
 public:
     explicit Impl(const std::string& url) : connection(std::make_unique<pqxx::connection>(url)) {
         receiver = std::make_unique<Receiver>(*connection);  // issues LISTEN
+        releases = std::make_unique<ReleaseReceiver>(*connection);
     }
 
-    // Declared first, destroyed last: the receiver unregisters itself from the connection.
+    // Declared first, destroyed last: the receivers unregister themselves from the connection.
     std::unique_ptr<pqxx::connection> connection;
     std::unique_ptr<Receiver> receiver;
+    std::unique_ptr<ReleaseReceiver> releases;
 };
 
 JobChangeListener::JobChangeListener(const std::string& url) {
@@ -72,6 +88,10 @@ std::vector<std::optional<TimePoint>> JobChangeListener::Take() {
         throw Error(ErrorKind::Unavailable, Message(MessageId::ListenConnectionClosed));
     }
     return std::exchange(impl_->receiver->changes, {});
+}
+
+bool JobChangeListener::TakeRunsReleased() {
+    return std::exchange(impl_->releases->released, false);
 }
 
 }  // namespace jobd::store

@@ -4,6 +4,8 @@
 // resume, a next fire moved earlier), with the job's new next fire as payload (contract §8:
 // wake-ups by LISTEN/NOTIFY, no periodic scanning).
 //
+// The same connection LISTENs to kRunsReleasedChannel (issue #6), read with TakeRunsReleased().
+//
 // Blocking: the constructor connects and LISTENs, so call it off the io thread (engine's
 // JobChangeWatch uses a thread of its own). Socket() and Take() do not block: watch Socket()
 // for reading on an event loop, then Take(). One thread at a time; not pooled.
@@ -40,6 +42,10 @@ public:
     // (nullopt: a payload that is not a time, so any job may have changed). Reads what the
     // socket has without waiting.
     std::vector<std::optional<TimePoint>> Take();
+
+    // Whether a notification on kRunsReleasedChannel (store/runs.hpp: queued runs released for
+    // any node to take) arrived since the last call; read after Take(), which receives it.
+    bool TakeRunsReleased();
 
 private:
     class Impl;

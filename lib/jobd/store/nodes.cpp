@@ -4,21 +4,44 @@ namespace jobd::store {
 namespace {
 
 constexpr const char* kUpsertNode = R"sql(
-    INSERT INTO nodes (name, pid, version) VALUES ($1, $2, $3)
+    INSERT INTO nodes (name, pid, version, lease)
+    VALUES ($1, $2, $3, $4 * interval '1 millisecond')
     ON CONFLICT (name) DO UPDATE
-        SET pid = EXCLUDED.pid, version = EXCLUDED.version, started_at = now(),
-            heartbeat_at = now())sql";
+        SET pid = EXCLUDED.pid, version = EXCLUDED.version, lease = EXCLUDED.lease,
+            started_at = now(), heartbeat_at = now())sql";
 
-constexpr const char* kHeartbeat = "UPDATE nodes SET heartbeat_at = now() WHERE name = $1";
+constexpr const char* kHeartbeat =
+    "UPDATE nodes SET heartbeat_at = now() WHERE name = $1 RETURNING name";
+
+// SKIP LOCKED: a node row being renewed or reaped by another transaction is left alone, so one
+// reaper handles a lost node and a renewal in flight is never mistaken for silence.
+constexpr const char* kExpireNodes = R"sql(
+    DELETE FROM nodes WHERE name IN (
+        SELECT name FROM nodes
+        WHERE name <> $1 AND heartbeat_at < now() - lease
+        FOR UPDATE SKIP LOCKED)
+    RETURNING name)sql";
 
 }  // namespace
 
-void RegisterNode(pqxx::work& tx, const std::string& name, int pid, const std::string& version) {
-    tx.exec_params0(kUpsertNode, name, pid, version);
+void RegisterNode(pqxx::work& tx,
+                  const std::string& name,
+                  int pid,
+                  const std::string& version,
+                  std::chrono::milliseconds lease) {
+    tx.exec_params0(kUpsertNode, name, pid, version, static_cast<std::int64_t>(lease.count()));
 }
 
-void Heartbeat(pqxx::work& tx, const std::string& name) {
-    tx.exec_params0(kHeartbeat, name);
+bool Heartbeat(pqxx::work& tx, const std::string& name) {
+    return !tx.exec_params(kHeartbeat, name).empty();
+}
+
+std::vector<std::string> ExpireNodes(pqxx::work& tx, const std::string& self) {
+    std::vector<std::string> names;
+    for (const auto& row : tx.exec_params(kExpireNodes, self)) {
+        names.push_back(row[0].as<std::string>());
+    }
+    return names;
 }
 
 }  // namespace jobd::store

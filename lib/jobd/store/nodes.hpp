@@ -1,15 +1,31 @@
 #pragma once
-// Nodes: each jobd process registers itself and heartbeats (contract §9). Blocking.
+// Nodes and their leases (contract §9, issue #6). A node's row is its lease: RegisterNode makes
+// it, Heartbeat renews it every runs.lease/3, and ExpireNodes deletes the rows of nodes silent
+// for longer than their own lease by the database clock. Runs that refer to a node without a
+// row are the lost node's (runs.hpp: LoseOrphanedRuns, ReleaseOrphanedRuns). Blocking.
 
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
 namespace jobd::store {
 
-// Inserts or refreshes this node's row.
-void RegisterNode(pqxx::work& tx, const std::string& name, int pid, const std::string& version);
+// Inserts or refreshes this node's row with a fresh heartbeat.
+void RegisterNode(pqxx::work& tx,
+                  const std::string& name,
+                  int pid,
+                  const std::string& version,
+                  std::chrono::milliseconds lease);
 
-void Heartbeat(pqxx::work& tx, const std::string& name);
+// Renews this node's lease; false when its row is gone: another node found it silent for longer
+// than its lease and declared it lost (the caller must then fence itself, docs/guarantees.md).
+bool Heartbeat(pqxx::work& tx, const std::string& name);
+
+// Deletes the rows of the other nodes whose heartbeat is older than their lease (now() of the
+// database: node clocks do not matter) and returns their names. Rows another transaction holds
+// are skipped (FOR UPDATE SKIP LOCKED): one reaper acts on a node, the others pass it over.
+std::vector<std::string> ExpireNodes(pqxx::work& tx, const std::string& self);
 
 }  // namespace jobd::store

@@ -1,5 +1,6 @@
 #include "jobd/store/runs.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <boost/json.hpp>
@@ -13,10 +14,10 @@ namespace {
 
 constexpr const char* kInsertRun = R"sql(
     INSERT INTO runs (company_id, job_id, trigger, scheduled_for, submit_user_id, attempt,
-                      first_run_id, state, node, started_at)
+                      first_run_id, state, node, started_at, holder)
     VALUES ($1, $2, $3, jobd_ts($4), $5, $6, $7,
             CASE WHEN $8::text IS NULL THEN 'Queued' ELSE 'Running' END, $8,
-            CASE WHEN $8::text IS NOT NULL THEN now() END)
+            CASE WHEN $8::text IS NOT NULL THEN now() END, $9)
     RETURNING id)sql";
 
 // Columns read by ReadRun, in order; `r` runs, `j` jobs, `u` submitting users.
@@ -36,10 +37,58 @@ std::string SelectRuns(const std::string& where) {
     return std::string("SELECT ") + kRunColumns + kRunJoins + " WHERE " + where;
 }
 
+constexpr const char* kQueuedRun = R"sql(
+    SELECT r.company_id, r.job_id, j.overlap
+    FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = $1 AND r.state = 'Queued')sql";
+
+// Claims of one company (or one overlap-Queue job) take turns on this transaction lock, so the
+// count below cannot change before the claim commits: the limit holds across nodes. The two
+// int keys (class 1 company, 2 job) never meet the migrator's one-bigint lock.
+constexpr const char* kLockCompany =
+    "SELECT pg_advisory_xact_lock(1, ($1::bigint % 2147483647)::int)";
+constexpr const char* kLockJob = "SELECT pg_advisory_xact_lock(2, ($1::bigint % 2147483647)::int)";
+constexpr const char* kRunningOfCompany =
+    "SELECT count(*) FROM runs WHERE company_id = $1 AND state = 'Running'";
+constexpr const char* kJobRunning =
+    "SELECT count(*) FROM runs WHERE job_id = $1 AND state = 'Running'";
+
+// The state check makes a claim happen once; the node row (its lease) must exist, so a node
+// declared lost starts nothing until it has registered again. KEY SHARE does not wait for the
+// node's own heartbeat, but makes a reaper deleting the row wait for (or skip) this claim.
+// started_at is taken after the limit's lock (clock_timestamp, not the transaction's start), so
+// a run that waited for another's end never appears to start before that end.
 constexpr const char* kClaimRun = R"sql(
-    UPDATE runs SET state = 'Running', node = $2, started_at = now()
+    UPDATE runs SET state = 'Running', node = $2, holder = NULL, started_at = clock_timestamp()
     WHERE id = $1 AND state = 'Queued'
+      AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
     RETURNING id)sql";
+
+constexpr const char* kRelease = R"sql(
+    UPDATE runs SET holder = NULL WHERE id = $1 AND state = 'Queued')sql";
+
+constexpr const char* kReleaseHeld = R"sql(
+    UPDATE runs SET holder = NULL
+    WHERE id = ANY (string_to_array($1, ',')::bigint[]) AND state = 'Queued' AND holder = $2)sql";
+
+constexpr const char* kNotifyReleased = "SELECT pg_notify($1, '')";
+
+// SKIP LOCKED: nodes taking released runs at once each get different ones. The limit filters
+// only spare a claim that would be refused; ClaimRun decides under its locks.
+constexpr const char* kTakeReleased = R"sql(
+    WITH taken AS (
+        SELECT r.id FROM runs r JOIN jobs j ON j.id = r.job_id
+        WHERE r.state = 'Queued' AND r.holder IS NULL
+          AND (r.trigger <> 'Retry' OR r.scheduled_for <= now())
+          AND ($3::int IS NULL OR (SELECT count(*) FROM runs x
+                                   WHERE x.company_id = r.company_id AND x.state = 'Running') < $3)
+          AND (j.overlap <> 'Queue' OR NOT EXISTS (SELECT 1 FROM runs x
+                                                   WHERE x.job_id = r.job_id
+                                                     AND x.state = 'Running'))
+        ORDER BY r.trigger = 'Execute' DESC, r.id
+        LIMIT $2
+        FOR UPDATE OF r SKIP LOCKED)
+    UPDATE runs SET holder = $1 FROM taken WHERE runs.id = taken.id
+    RETURNING runs.id)sql";
 
 constexpr const char* kJobSpecOfRun = R"sql(
     SELECT j.payload::text, j.timeout_seconds, j.time_zone, j.max_retries,
@@ -62,16 +111,45 @@ constexpr const char* kInsertDetails = R"sql(
 constexpr const char* kUpdateProgress = R"sql(
     UPDATE runs SET progress = $2, progress_message = $3, progress_at = now() WHERE id = $1)sql";
 
+// Only the node that runs it ends it: a node declared lost finds its runs Lost already.
 constexpr const char* kFinishRun = R"sql(
     UPDATE runs SET state = $2, exit_code = $3, reason = $4, reason_message = $5::jsonb,
                     ended_at = now(),
                     started_at = coalesce(started_at, now())
-    WHERE id = $1)sql";
+    WHERE id = $1 AND state = 'Running' AND node = $6
+    RETURNING company_id)sql";
+
+// A run refused for a limit waits released until a run of its company ends: wake the nodes.
+constexpr const char* kNotifyIfReleasedOfCompany = R"sql(
+    SELECT pg_notify($1, '') WHERE EXISTS (
+        SELECT 1 FROM runs WHERE company_id = $2 AND state = 'Queued' AND holder IS NULL))sql";
 
 constexpr const char* kMarkLost = R"sql(
     UPDATE runs SET state = 'Lost', ended_at = now(), reason = $2, reason_message = $3::jsonb
     WHERE node = $1 AND state = 'Running'
     RETURNING id)sql";
+
+constexpr const char* kOrphanNodes = R"sql(
+    SELECT DISTINCT r.node FROM runs r
+    WHERE r.state = 'Running' AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.name = r.node))sql";
+
+// Two reapers at once: the second waits for the first's row locks, then finds the runs Lost and
+// passes them over, so each lost run is marked (and its outcome written) once.
+constexpr const char* kLoseOrphans = R"sql(
+    UPDATE runs r SET state = 'Lost', ended_at = now(), reason = $2, reason_message = $3::jsonb
+    WHERE r.node = $1 AND r.state = 'Running'
+      AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.name = r.node)
+    RETURNING r.id)sql";
+
+// A retry waiting for its time needs a node to arm its timer: the reaper adopts it.
+constexpr const char* kReleaseOrphans = R"sql(
+    UPDATE runs r SET holder = CASE WHEN r.trigger = 'Retry' AND r.scheduled_for > now()
+                                    THEN $1 END
+    WHERE r.state = 'Queued' AND r.holder IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.name = r.holder)
+    RETURNING r.id, r.holder IS NOT NULL)sql";
+
+constexpr const char* kHeldBy = "r.state = 'Queued' AND r.holder = $1 ORDER BY r.id";
 
 constexpr const char* kCancelQueued = R"sql(
     UPDATE runs SET state = 'Stopped', reason = $2, reason_message = $3::jsonb, ended_at = now()
@@ -135,6 +213,14 @@ Run SelectRun(pqxx::work& tx, RunId id) {
     return ReadRun(tx.exec_params1(SelectRuns("r.id = $1"), id));
 }
 
+std::vector<RunLaunch> ReadLaunches(pqxx::work& tx, const pqxx::result& ids) {
+    std::vector<RunLaunch> launches;
+    for (const auto& row : ids) {
+        launches.push_back(ReadLaunch(tx, row[0].as<RunId>()));
+    }
+    return launches;
+}
+
 std::optional<std::string> CompanyList(const std::optional<std::vector<CompanyId>>& companies) {
     if (!companies) {
         return std::nullopt;
@@ -182,11 +268,34 @@ RunId InsertRun(pqxx::work& tx, const NewRun& run) {
                       run.submit_user,
                       run.attempt,
                       run.first_run,
-                      run.running_on)[0]
+                      run.running_on,
+                      run.holder)[0]
         .as<RunId>();
 }
 
-std::optional<RunLaunch> ClaimRun(pqxx::work& tx, RunId id, const std::string& node) {
+std::optional<RunLaunch> ClaimRun(pqxx::work& tx,
+                                  RunId id,
+                                  const std::string& node,
+                                  const ClaimLimits& limits) {
+    const auto queued = tx.exec_params(kQueuedRun, id);
+    if (queued.empty()) {
+        return std::nullopt;
+    }
+    const auto company = queued[0][0].as<CompanyId>();
+    const auto job = queued[0][1].as<JobId>();
+    bool refused = false;
+    if (limits.per_company) {
+        tx.exec_params(kLockCompany, company);
+        refused = tx.exec_params1(kRunningOfCompany, company)[0].as<int>() >= *limits.per_company;
+    }
+    if (!refused && queued[0][2].as<std::string>() == "Queue") {
+        tx.exec_params(kLockJob, job);
+        refused = tx.exec_params1(kJobRunning, job)[0].as<int>() > 0;
+    }
+    if (refused) {
+        tx.exec_params0(kRelease, id);
+        return std::nullopt;
+    }
     if (tx.exec_params(kClaimRun, id, node).empty()) {
         return std::nullopt;
     }
@@ -206,6 +315,30 @@ RunLaunch ReadLaunch(pqxx::work& tx, RunId id) {
     launch.job.retry_backoff_seconds = spec[4].as<int>();
     launch.job.overlap = Parse<Overlap>(spec[5].as<std::string>()).value_or(Overlap::Forbid);
     return launch;
+}
+
+std::vector<Run> TakeReleasedRuns(pqxx::work& tx,
+                                  const std::string& node,
+                                  int limit,
+                                  const ClaimLimits& limits) {
+    std::vector<Run> runs;
+    for (const auto& row : tx.exec_params(kTakeReleased, node, limit, limits.per_company)) {
+        runs.push_back(SelectRun(tx, row[0].as<RunId>()));
+    }
+    std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) {
+        return std::pair(a.trigger != Trigger::Execute, a.id) <
+               std::pair(b.trigger != Trigger::Execute, b.id);
+    });
+    return runs;
+}
+
+void ReleaseRuns(pqxx::work& tx, const std::vector<RunId>& runs, const std::string& node) {
+    std::string list;
+    for (const RunId id : runs) {
+        list += (list.empty() ? "" : ",") + std::to_string(id);
+    }
+    tx.exec_params0(kReleaseHeld, list, node);
+    tx.exec_params(kNotifyReleased, kRunsReleasedChannel);
 }
 
 void AppendDetails(pqxx::work& tx, RunId id, const std::vector<RunDetail>& details) {
@@ -237,13 +370,18 @@ void UpdateProgress(pqxx::work& tx, RunId id, int progress, const std::string& m
     tx.exec_params0(kUpdateProgress, id, progress, message);
 }
 
-Run FinishRun(pqxx::work& tx, RunId id, const RunEnd& end) {
-    tx.exec_params0(kFinishRun,
-                    id,
-                    std::string(ToString(end.state)),
-                    end.exit_code,
-                    EnglishText(end.reason),
-                    OptionalMessageJson(end.reason));
+std::optional<Run> FinishRun(pqxx::work& tx, RunId id, const RunEnd& end, const std::string& node) {
+    const auto rows = tx.exec_params(kFinishRun,
+                                     id,
+                                     std::string(ToString(end.state)),
+                                     end.exit_code,
+                                     EnglishText(end.reason),
+                                     OptionalMessageJson(end.reason),
+                                     node);
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    tx.exec_params(kNotifyIfReleasedOfCompany, kRunsReleasedChannel, rows[0][0].as<CompanyId>());
     return SelectRun(tx, id);
 }
 
@@ -260,7 +398,7 @@ StopRequest StopJobRuns(pqxx::work& tx, JobId job, const Message& reason) {
     return request;
 }
 
-RunId InsertRetry(pqxx::work& tx, const Run& failed, TimePoint due) {
+RunId InsertRetry(pqxx::work& tx, const Run& failed, TimePoint due, const std::string& holder) {
     return InsertRun(tx,
                      {failed.job_id,
                       failed.company,
@@ -268,19 +406,49 @@ RunId InsertRetry(pqxx::work& tx, const Run& failed, TimePoint due) {
                       due,
                       std::nullopt,
                       failed.attempt + 1,
-                      failed.first_run.value_or(failed.id)});
+                      failed.first_run.value_or(failed.id),
+                      std::nullopt,
+                      holder});
 }
 
 Recovery RecoverNode(pqxx::work& tx, const std::string& node) {
     Recovery recovery;
     const Message reason(MessageId::RunNodeRestarted, {{"node", node}});
-    const auto rows =
-        tx.exec_params(kMarkLost, node, Render(reason, Language::English), MessageToJson(reason));
-    for (const auto& row : rows) {
-        recovery.lost.push_back(SelectRun(tx, row[0].as<RunId>()));
-    }
-    recovery.queued = ReadRuns(tx.exec(SelectRuns("r.state = 'Queued' ORDER BY r.id")));
+    recovery.lost = ReadLaunches(
+        tx,
+        tx.exec_params(kMarkLost, node, Render(reason, Language::English), MessageToJson(reason)));
+    recovery.queued = ReadRuns(tx.exec_params(SelectRuns(kHeldBy), node));
     return recovery;
+}
+
+std::vector<RunLaunch> LoseOrphanedRuns(pqxx::work& tx) {
+    std::vector<RunLaunch> lost;
+    for (const auto& row : tx.exec(kOrphanNodes)) {
+        const auto node = row[0].as<std::string>();
+        const Message reason(MessageId::RunNodeLeaseExpired, {{"node", node}});
+        auto runs = ReadLaunches(
+            tx,
+            tx.exec_params(
+                kLoseOrphans, node, Render(reason, Language::English), MessageToJson(reason)));
+        lost.insert(lost.end(), runs.begin(), runs.end());
+    }
+    return lost;
+}
+
+std::vector<Run> ReleaseOrphanedRuns(pqxx::work& tx, const std::string& self) {
+    std::vector<Run> adopted;
+    bool released = false;
+    for (const auto& row : tx.exec_params(kReleaseOrphans, self)) {
+        if (row[1].as<bool>()) {
+            adopted.push_back(SelectRun(tx, row[0].as<RunId>()));
+        } else {
+            released = true;
+        }
+    }
+    if (released) {
+        tx.exec_params(kNotifyReleased, kRunsReleasedChannel);
+    }
+    return adopted;
 }
 
 std::optional<Run> FindRun(pqxx::work& tx, const RunHandle& handle) {

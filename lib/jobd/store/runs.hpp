@@ -22,7 +22,14 @@ struct NewRun {
     // executeJob on a node with a worker reserved for it: the run is inserted claimed (Running
     // on this node, started now) instead of Queued, saving the claim's own transaction.
     std::optional<std::string> running_on = std::nullopt;
+    // The node that will start it (it holds the run in its memory queue); nullopt: released,
+    // any node with a free worker takes it (TakeReleasedRuns).
+    std::optional<std::string> holder;
 };
+
+// Channel a node NOTIFYs when it releases queued runs another node may start (issue #6):
+// nodes with a free worker then take them (TakeReleasedRuns). The payload is empty.
+inline constexpr const char* kRunsReleasedChannel = "jobd_runs_released";
 
 // Inserts the run (Queued, or Running on `running_on`) and returns its id.
 RunId InsertRun(pqxx::work& tx, const NewRun& run);
@@ -33,9 +40,33 @@ struct RunLaunch {
     JobSpec job;
 };
 
+// Limits a claim enforces across every node on the database (issue #6).
+struct ClaimLimits {
+    std::optional<int> per_company;  // workers.per_company_max_concurrent_runs; nullopt: none
+};
+
 // Queued -> Running on `node`; nullopt when the run is no longer Queued (another node took it,
-// or it was stopped). The state check in the UPDATE makes a claim happen once.
-std::optional<RunLaunch> ClaimRun(pqxx::work& tx, RunId id, const std::string& node);
+// or it was stopped), when `node` has no lease (its row is gone: declared lost), or when
+// starting it would break a limit: its company has `limits.per_company` runs Running on any
+// node, or its job (overlap Queue) has a run Running. A run refused for a limit is released
+// (holder NULL) and taken again when a run of its company ends (FinishRun's notification).
+// The state check in the UPDATE makes a claim happen once.
+std::optional<RunLaunch> ClaimRun(pqxx::work& tx,
+                                  RunId id,
+                                  const std::string& node,
+                                  const ClaimLimits& limits);
+
+// Up to `limit` released Queued runs (holder NULL; retries only once due), executeJob's first,
+// then oldest first, now held by `node`; runs the limits would refuse at once are left alone.
+// FOR UPDATE SKIP LOCKED: two nodes never take the same run.
+std::vector<Run> TakeReleasedRuns(pqxx::work& tx,
+                                  const std::string& node,
+                                  int limit,
+                                  const ClaimLimits& limits);
+
+// Gives up `node`'s hold on these Queued runs (it has no free worker) and NOTIFYs
+// kRunsReleasedChannel so that nodes with one take them.
+void ReleaseRuns(pqxx::work& tx, const std::vector<RunId>& runs, const std::string& node);
 
 // What starting the run needs, read in its transaction (a run just inserted Running).
 RunLaunch ReadLaunch(pqxx::work& tx, RunId id);
@@ -50,13 +81,16 @@ struct RunEnd {
     std::optional<Message> reason;  // none for a clean exit
 };
 
-// Running -> finished: the reason is stored in English and as its message (RunDetail and Run
-// carry both, see model/job.hpp). Returns the run as stored.
-Run FinishRun(pqxx::work& tx, RunId id, const RunEnd& end);
+// Running on `node` -> finished: the reason is stored in English and as its message (RunDetail
+// and Run carry both, see model/job.hpp). Returns the run as stored, or nullopt when it is not
+// Running on `node` any more: the node was declared lost meanwhile and the run is Lost (fencing,
+// issue #6). NOTIFYs kRunsReleasedChannel when released runs of its company wait (a run refused for
+// a limit may start now).
+std::optional<Run> FinishRun(pqxx::work& tx, RunId id, const RunEnd& end, const std::string& node);
 
-// The next attempt of a failed run (trigger Retry), due at `due`; its attempt number and first
-// run link it to the original.
-RunId InsertRetry(pqxx::work& tx, const Run& failed, TimePoint due);
+// The next attempt of a failed or lost run (trigger Retry), due at `due` and held by `holder`;
+// its attempt number and first run link it to the original.
+RunId InsertRetry(pqxx::work& tx, const Run& failed, TimePoint due, const std::string& holder);
 
 // stopJob / deleteJob: the job's queued runs end Stopped before they start (returned), and the
 // ids of its Running runs, for the engine to stop.
@@ -67,14 +101,24 @@ struct StopRequest {
 
 StopRequest StopJobRuns(pqxx::work& tx, JobId job, const Message& reason);
 
-// Start-up of `node`: its runs left Running by a previous life become Lost; returns the runs
-// still Queued (committed but never started, or retries not yet due), oldest first.
+// Start-up of `node`, or its return after it was declared lost: its runs left Running (by a
+// previous life, or marked Lost meanwhile by another node) become Lost; returns those it marked
+// and the runs it still holds Queued (committed but never started, or retries not yet due),
+// oldest first. Released runs are not included: the node takes them as it has free workers.
 struct Recovery {
-    std::vector<Run> lost;
+    std::vector<RunLaunch> lost;
     std::vector<Run> queued;
 };
 
 Recovery RecoverNode(pqxx::work& tx, const std::string& node);
+
+// The reaper's part (issue #6): Running runs whose node has no row any more (ExpireNodes deleted
+// it, or it was deleted while the claim committed) become Lost; returns them.
+std::vector<RunLaunch> LoseOrphanedRuns(pqxx::work& tx);
+
+// Queued runs held by a node that has no row any more: retries not yet due become held by `self`
+// (returned: it arms them), the others are released and kRunsReleasedChannel is NOTIFYed.
+std::vector<Run> ReleaseOrphanedRuns(pqxx::work& tx, const std::string& self);
 
 std::optional<Run> FindRun(pqxx::work& tx, const RunHandle& handle);
 

@@ -9,6 +9,7 @@
 #include "jobd/model/error.hpp"
 #include "jobd/store/accounts.hpp"
 #include "jobd/store/jobs.hpp"
+#include "jobd/store/nodes.hpp"
 #include "jobd/store/runs.hpp"
 #include "support/test_database.hpp"
 
@@ -35,6 +36,10 @@ protected:
             spec.overlap = overlap;
             store::InsertJob(tx, spec);
         }
+        // Runs executeJob queues are held by this node (issue #6); a claim needs a lease.
+        config_.node.name = "node-a";
+        store::RegisterNode(tx, "node-a", 1, "test", std::chrono::seconds(30));
+        store::RegisterNode(tx, "node-b", 2, "test", std::chrono::seconds(30));
         tx.commit();
     }
 
@@ -140,7 +145,7 @@ TEST_F(OperationsTest, ExecuteOnAReservedWorkerInsertsTheRunClaimed) {
         EXPECT_EQ(run->state, RunState::Running) << job;
         EXPECT_EQ(run->node, "node-a") << job;
         EXPECT_TRUE(run->started_at) << job;
-        EXPECT_FALSE(store::ClaimRun(tx, handle->run, "node-b")) << job;
+        EXPECT_FALSE(store::ClaimRun(tx, handle->run, "node-b", {})) << job;
     }
 }
 
@@ -149,8 +154,8 @@ TEST_F(OperationsTest, ARunIsClaimedOnce) {
     ASSERT_TRUE(handle);
     pqxx::connection connection{db_.url()};
     pqxx::work tx{connection};
-    EXPECT_TRUE(store::ClaimRun(tx, handle->run, "node-a"));
-    EXPECT_FALSE(store::ClaimRun(tx, handle->run, "node-b"));
+    EXPECT_TRUE(store::ClaimRun(tx, handle->run, "node-a", {}));
+    EXPECT_FALSE(store::ClaimRun(tx, handle->run, "node-b", {}));
 }
 
 TEST_F(OperationsTest, RestartMarksRunningRunsLostAndReturnsQueuedOnes) {
@@ -158,14 +163,14 @@ TEST_F(OperationsTest, RestartMarksRunningRunsLostAndReturnsQueuedOnes) {
     const auto queued = ParseRunHandle(Execute("Allow").at("runHandle").as_string());
     pqxx::connection connection{db_.url()};
     pqxx::work tx{connection};
-    ASSERT_TRUE(store::ClaimRun(tx, running->run, "node-a"));
+    ASSERT_TRUE(store::ClaimRun(tx, running->run, "node-a", {}));
     const auto recovery = store::RecoverNode(tx, "node-a");
     ASSERT_EQ(recovery.lost.size(), 1u);
-    EXPECT_EQ(recovery.lost[0].id, running->run);
-    EXPECT_EQ(recovery.lost[0].state, RunState::Lost);
-    EXPECT_EQ(recovery.lost[0].reason, "node node-a restarted while the run was going");
-    ASSERT_TRUE(recovery.lost[0].reason_message);
-    EXPECT_EQ(Render(*recovery.lost[0].reason_message, Language::German),
+    EXPECT_EQ(recovery.lost[0].run.id, running->run);
+    EXPECT_EQ(recovery.lost[0].run.state, RunState::Lost);
+    EXPECT_EQ(recovery.lost[0].run.reason, "node node-a restarted while the run was going");
+    ASSERT_TRUE(recovery.lost[0].run.reason_message);
+    EXPECT_EQ(Render(*recovery.lost[0].run.reason_message, Language::German),
               "Knoten node-a wurde während des Laufs neu gestartet");
     ASSERT_EQ(recovery.queued.size(), 1u);
     EXPECT_EQ(recovery.queued[0].id, queued->run);
@@ -185,8 +190,11 @@ TEST_F(OperationsTest, DetailsPageAndFilterByLogType) {
     EXPECT_EQ(page.total_rows, 3);
     ASSERT_EQ(page.details.size(), 1u);
     EXPECT_EQ(page.details[0].message, "4");
-    const auto finished = store::FinishRun(tx, run->run, {RunState::Succeeded, 0, std::nullopt});
-    EXPECT_EQ(finished.detail_rows, 5);
+    ASSERT_TRUE(store::ClaimRun(tx, run->run, "node-a", {}));
+    const auto finished =
+        store::FinishRun(tx, run->run, {RunState::Succeeded, 0, std::nullopt}, "node-a");
+    ASSERT_TRUE(finished);
+    EXPECT_EQ(finished->detail_rows, 5);
 }
 
 // Contract §5 "Locale": jobd's own reason and details keep their message beside the English text;
@@ -208,11 +216,16 @@ TEST_F(OperationsTest, OwnReasonAndDetailsKeepTheirMessage) {
                            {},
                            {},
                            launch_failed}});
-    const auto finished = store::FinishRun(
-        tx, run->run, {RunState::Failed, 3, Message(MessageId::RunExited, {{"code", "3"}})});
-    EXPECT_EQ(finished.reason, "exited with 3");
-    ASSERT_TRUE(finished.reason_message);
-    EXPECT_EQ(Render(*finished.reason_message, Language::Swedish),
+    ASSERT_TRUE(store::ClaimRun(tx, run->run, "node-a", {}));
+    const auto finished =
+        store::FinishRun(tx,
+                         run->run,
+                         {RunState::Failed, 3, Message(MessageId::RunExited, {{"code", "3"}})},
+                         "node-a");
+    ASSERT_TRUE(finished);
+    EXPECT_EQ(finished->reason, "exited with 3");
+    ASSERT_TRUE(finished->reason_message);
+    EXPECT_EQ(Render(*finished->reason_message, Language::Swedish),
               Render(Message(MessageId::RunExited, {{"code", "3"}}), Language::Swedish));
 
     const auto page = store::RunDetails(tx, run->run, {});

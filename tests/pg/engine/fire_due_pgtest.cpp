@@ -63,7 +63,7 @@ protected:
         std::size_t runs = 0;
         while (true) {
             pqxx::work tx{connection};
-            const FiredBatch batch = FireDue(tx, now, kGrace, kBatch);
+            const FiredBatch batch = FireDue(tx, now, kGrace, kBatch, "node-a");
             tx.commit();
             runs += batch.runs.size();
             if (batch.jobs == 0) {
@@ -174,10 +174,10 @@ TEST_F(FireDueTest, AClaimInFlightIsSkippedAndACommittedOneIsNotDueAgain) {
     pqxx::connection a{db_.url()};
     pqxx::connection b{db_.url()};
     pqxx::work claim{a};
-    EXPECT_EQ(FireDue(claim, now, kGrace, kBatch).runs.size(), 1U);
+    EXPECT_EQ(FireDue(claim, now, kGrace, kBatch, "node-a").runs.size(), 1U);
     {
         pqxx::work meanwhile{b};
-        const FiredBatch batch = FireDue(meanwhile, now, kGrace, kBatch);
+        const FiredBatch batch = FireDue(meanwhile, now, kGrace, kBatch, "node-a");
         EXPECT_EQ(batch.jobs, 0U);  // locked by A: skipped, not waited for
         meanwhile.commit();
     }
@@ -243,7 +243,7 @@ TEST_F(FireDueTest, ABatchCountsTheFiresItRecordedAsSkipped) {
     AddJob(Misfire::Skip);
     pqxx::connection connection{db_.url()};
     pqxx::work tx{connection};
-    const FiredBatch batch = FireDue(tx, kStart + seconds(300) + milliseconds(500), kGrace, kBatch);
+    const FiredBatch batch = FireDue(tx, kStart + seconds(300) + milliseconds(500), kGrace, kBatch, "node-a");
     tx.commit();
     EXPECT_EQ(batch.jobs, 1U);
     EXPECT_EQ(batch.skipped, 1U);

@@ -28,12 +28,14 @@ TEST(RetryDelay, BacksOffExponentially) {
     EXPECT_FALSE(RetryDelay(job, Attempt(3), RunState::Failed, 0.0));  // maxRetries used up
 }
 
-TEST(RetryDelay, OnlyFailedAndTimedOutAreRetried) {
+TEST(RetryDelay, OnlyFailedTimedOutAndLostAreRetried) {
     const JobSpec job = WithRetries(3, 10);
     for (const auto state : {RunState::Succeeded, RunState::Stopped, RunState::Skipped}) {
         EXPECT_FALSE(RetryDelay(job, Attempt(0), state, 0.0));
     }
     EXPECT_FALSE(RetryDelay(WithRetries(0, 10), Attempt(0), RunState::Failed, 0.0));
+    // Issue #6: a run whose node was lost is retried where the job allows it.
+    EXPECT_EQ(RetryDelay(job, Attempt(0), RunState::Lost, 0.0), std::chrono::milliseconds(10000));
 }
 
 TEST(RetryDelay, JitterIsBoundedAndTheDelayCapped) {

@@ -120,6 +120,7 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::RunStoppedByStopJob, "durch stopJob gestoppt"},
     {MessageId::RunJobDeleted, "Auftrag gelöscht"},
     {MessageId::RunNodeRestarted, "Knoten {node} wurde während des Laufs neu gestartet"},
+    {MessageId::RunNodeLeaseExpired, "Knoten {node} hat sich länger als seine Lease (runs.lease) nicht gemeldet"},
     {MessageId::RunLostTrack, "der Prozess ging verloren"},
     {MessageId::RunSpawnFailed, "das Programm konnte nicht gestartet werden: {problem}"},
     {MessageId::RunNotLaunched, "das Programm konnte nicht gestartet werden: {field}: {problem}"},

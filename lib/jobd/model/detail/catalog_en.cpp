@@ -114,6 +114,7 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::RunStoppedByStopJob, "stopped by stopJob"},
     {MessageId::RunJobDeleted, "job deleted"},
     {MessageId::RunNodeRestarted, "node {node} restarted while the run was going"},
+    {MessageId::RunNodeLeaseExpired, "node {node} was not heard from for its lease (runs.lease)"},
     {MessageId::RunLostTrack, "lost track of the process"},
     {MessageId::RunSpawnFailed, "could not start the program: {problem}"},
     {MessageId::RunNotLaunched, "could not start the program: {field}: {problem}"},

@@ -125,6 +125,7 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::RunStoppedByStopJob, "detenido por stopJob"},
     {MessageId::RunJobDeleted, "trabajo eliminado"},
     {MessageId::RunNodeRestarted, "el nodo {node} se reinició durante la ejecución"},
+    {MessageId::RunNodeLeaseExpired, "no se supo del nodo {node} durante más de su lease (runs.lease)"},
     {MessageId::RunLostTrack, "se perdió el rastro del proceso"},
     {MessageId::RunSpawnFailed, "no se pudo iniciar el programa: {problem}"},
     {MessageId::RunNotLaunched, "no se pudo iniciar el programa: {field}: {problem}"},

@@ -125,6 +125,7 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::RunStoppedByStopJob, "arrestato da stopJob"},
     {MessageId::RunJobDeleted, "processo eliminato"},
     {MessageId::RunNodeRestarted, "il nodo {node} è stato riavviato durante l'esecuzione"},
+    {MessageId::RunNodeLeaseExpired, "il nodo {node} non ha dato segni di vita per tutta la sua lease (runs.lease)"},
     {MessageId::RunLostTrack, "traccia del processo persa"},
     {MessageId::RunSpawnFailed, "impossibile avviare il programma: {problem}"},
     {MessageId::RunNotLaunched, "impossibile avviare il programma: {field}: {problem}"},

@@ -116,6 +116,7 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::RunStoppedByStopJob, "gestopt door stopJob"},
     {MessageId::RunJobDeleted, "taak verwijderd"},
     {MessageId::RunNodeRestarted, "knooppunt {node} is tijdens de uitvoering opnieuw gestart"},
+    {MessageId::RunNodeLeaseExpired, "knooppunt {node} heeft zich langer dan zijn lease (runs.lease) niet gemeld"},
     {MessageId::RunLostTrack, "het proces is uit het oog verloren"},
     {MessageId::RunSpawnFailed, "het programma kon niet worden gestart: {problem}"},
     {MessageId::RunNotLaunched, "het programma kon niet worden gestart: {field}: {problem}"},

@@ -118,6 +118,7 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::RunStoppedByStopJob, "stoppad av stopJob"},
     {MessageId::RunJobDeleted, "jobbet raderades"},
     {MessageId::RunNodeRestarted, "noden {node} startades om medan körningen pågick"},
+    {MessageId::RunNodeLeaseExpired, "noden {node} hördes inte av under sin lease (runs.lease)"},
     {MessageId::RunLostTrack, "tappade bort processen"},
     {MessageId::RunSpawnFailed, "programmet kunde inte startas: {problem}"},
     {MessageId::RunNotLaunched, "programmet kunde inte startas: {field}: {problem}"},

@@ -1,0 +1,201 @@
+// Leases, lost nodes and runs handed between nodes, against a real PostgreSQL (issue #6). Time
+// is the database's: a silent node is made by moving its heartbeat back, not by waiting.
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "jobd/store/accounts.hpp"
+#include "jobd/store/jobs.hpp"
+#include "jobd/store/nodes.hpp"
+#include "jobd/store/runs.hpp"
+#include "support/test_database.hpp"
+
+namespace jobd::store {
+namespace {
+
+using std::chrono::seconds;
+using test::TestDatabase;
+
+class LeasesTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        pqxx::work tx{connection_};
+        AddCompany(tx, "Demo", 47);
+        AddCompany(tx, "Other", 48);
+        job_ = AddJob(tx, 47, "a", Overlap::Allow);
+        queue_job_ = AddJob(tx, 47, "q", Overlap::Queue);
+        other_job_ = AddJob(tx, 48, "b", Overlap::Allow);
+        RegisterNode(tx, "node-a", 1, "test", seconds(2));
+        RegisterNode(tx, "node-b", 2, "test", seconds(2));
+        tx.commit();
+    }
+
+    static JobId AddJob(pqxx::work& tx, CompanyId company, const std::string& name, Overlap o) {
+        JobSpec spec;
+        spec.company = company;
+        spec.name = name;
+        spec.job_type = "commandJob";
+        spec.payload_json = R"({"argv":["/bin/true"]})";
+        spec.time_zone = "UTC";
+        spec.overlap = o;
+        spec.max_retries = 1;
+        return InsertJob(tx, spec);
+    }
+
+    RunId Queue(JobId job,
+                CompanyId company,
+                std::optional<std::string> holder,
+                Trigger trigger = Trigger::Execute,
+                std::chrono::seconds due_in = seconds(0)) {
+        pqxx::work tx{connection_};
+        const RunId id = InsertRun(tx,
+                                   {job,
+                                    company,
+                                    trigger,
+                                    std::chrono::time_point_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now() + due_in),
+                                    std::nullopt,
+                                    0,
+                                    std::nullopt,
+                                    std::nullopt,
+                                    std::move(holder)});
+        tx.commit();
+        return id;
+    }
+
+    template <typename Fn>
+    auto InTx(Fn fn) {
+        pqxx::work tx{connection_};
+        auto result = fn(tx);
+        tx.commit();
+        return result;
+    }
+
+    // `node` has not heartbeated for an hour by the database clock.
+    void Silence(const std::string& node) {
+        pqxx::work tx{connection_};
+        tx.exec_params0("UPDATE nodes SET heartbeat_at = now() - interval '1 hour' WHERE name = $1",
+                        node);
+        tx.commit();
+    }
+
+    std::string StateOf(RunId id) {
+        pqxx::work tx{connection_};
+        return tx.exec_params1("SELECT state FROM runs WHERE id = $1", id)[0].as<std::string>();
+    }
+
+    std::optional<std::string> HolderOf(RunId id) {
+        pqxx::work tx{connection_};
+        const auto field = tx.exec_params1("SELECT holder FROM runs WHERE id = $1", id)[0];
+        return field.is_null() ? std::nullopt : std::optional(field.as<std::string>());
+    }
+
+    TestDatabase db_;
+    pqxx::connection connection_{db_.url()};
+    JobId job_ = 0;
+    JobId queue_job_ = 0;
+    JobId other_job_ = 0;
+};
+
+TEST_F(LeasesTest, ALiveNodeIsNotExpired) {
+    EXPECT_TRUE(InTx([](pqxx::work& tx) { return ExpireNodes(tx, "node-b"); }).empty());
+    EXPECT_TRUE(InTx([](pqxx::work& tx) { return Heartbeat(tx, "node-a"); }));
+}
+
+// The reaper's whole pass on a node silent past its lease: its running run is Lost with a
+// reason, its queued run goes to any node, its retry not yet due to the reaper, and the lost
+// node, should it still live, can neither renew, start nor finish anything.
+TEST_F(LeasesTest, ASilentNodeLosesItsRunsAndIsFenced) {
+    const RunId running = Queue(job_, 47, "node-a");
+    ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, running, "node-a", {}); }));
+    const RunId queued = Queue(job_, 47, "node-a");
+    const RunId retry = Queue(job_, 47, "node-a", Trigger::Retry, seconds(600));
+    Silence("node-a");
+
+    EXPECT_EQ(InTx([](pqxx::work& tx) { return ExpireNodes(tx, "node-b"); }),
+              std::vector<std::string>{"node-a"});
+    const auto lost = InTx([](pqxx::work& tx) { return LoseOrphanedRuns(tx); });
+    ASSERT_EQ(lost.size(), 1u);
+    EXPECT_EQ(lost[0].run.id, running);
+    EXPECT_EQ(lost[0].run.state, RunState::Lost);
+    EXPECT_NE(lost[0].run.reason.find("node-a"), std::string::npos);
+    EXPECT_EQ(lost[0].job.max_retries, 1);
+    const auto adopted = InTx([](pqxx::work& tx) { return ReleaseOrphanedRuns(tx, "node-b"); });
+    ASSERT_EQ(adopted.size(), 1u);
+    EXPECT_EQ(adopted[0].id, retry);
+    EXPECT_EQ(HolderOf(retry), "node-b");
+    EXPECT_EQ(HolderOf(queued), std::nullopt);
+
+    // A second pass finds nothing left to do.
+    EXPECT_TRUE(InTx([](pqxx::work& tx) { return LoseOrphanedRuns(tx); }).empty());
+
+    EXPECT_FALSE(InTx([](pqxx::work& tx) { return Heartbeat(tx, "node-a"); }));
+    EXPECT_FALSE(InTx([&](pqxx::work& tx) {
+        return FinishRun(tx, running, {RunState::Succeeded, 0, std::nullopt}, "node-a");
+    }));
+    EXPECT_EQ(StateOf(running), "Lost");
+    EXPECT_FALSE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, queued, "node-a", {}); }));
+    EXPECT_EQ(StateOf(queued), "Queued");
+    EXPECT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, queued, "node-b", {}); }));
+}
+
+// Two reapers at once: the one holding the node row acts, the other passes it over.
+TEST_F(LeasesTest, OneReaperActsOnALostNode) {
+    Silence("node-a");
+    pqxx::connection other{db_.url()};
+    pqxx::work first{connection_};
+    EXPECT_EQ(ExpireNodes(first, "node-b").size(), 1u);
+    {
+        pqxx::work second{other};
+        EXPECT_TRUE(ExpireNodes(second, "node-c").empty());
+    }
+    first.commit();
+}
+
+TEST_F(LeasesTest, ReleasedRunsAreTakenOnceExecuteFirst) {
+    const RunId scheduled = Queue(job_, 47, std::nullopt, Trigger::Schedule);
+    const RunId executed = Queue(job_, 47, std::nullopt, Trigger::Execute);
+    Queue(job_, 47, std::nullopt, Trigger::Retry, seconds(600));  // not due: left alone
+    const auto first = InTx([](pqxx::work& tx) { return TakeReleasedRuns(tx, "node-a", 1, {}); });
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0].id, executed);
+    const auto rest = InTx([](pqxx::work& tx) { return TakeReleasedRuns(tx, "node-b", 5, {}); });
+    ASSERT_EQ(rest.size(), 1u);
+    EXPECT_EQ(rest[0].id, scheduled);
+    EXPECT_EQ(HolderOf(scheduled), "node-b");
+}
+
+// workers.per_company_max_concurrent_runs across nodes: a claim over the limit is refused and
+// its run released; another company is not held up.
+TEST_F(LeasesTest, PerCompanyLimitHoldsAcrossNodes) {
+    const ClaimLimits one{1};
+    const RunId a = Queue(job_, 47, "node-a");
+    const RunId b = Queue(job_, 47, "node-b");
+    const RunId other = Queue(other_job_, 48, "node-b");
+    ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, a, "node-a", one); }));
+    EXPECT_FALSE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, b, "node-b", one); }));
+    EXPECT_EQ(StateOf(b), "Queued");
+    EXPECT_EQ(HolderOf(b), std::nullopt);
+    EXPECT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, other, "node-b", one); }));
+    // Not taken while its company is at the limit; taken once the running run ended.
+    EXPECT_TRUE(
+        InTx([&](pqxx::work& tx) { return TakeReleasedRuns(tx, "node-b", 5, one); }).empty());
+    ASSERT_TRUE(InTx([&](pqxx::work& tx) {
+        return FinishRun(tx, a, {RunState::Succeeded, 0, std::nullopt}, "node-a");
+    }));
+    const auto taken = InTx([&](pqxx::work& tx) { return TakeReleasedRuns(tx, "node-b", 5, one); });
+    ASSERT_EQ(taken.size(), 1u);
+    EXPECT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, b, "node-b", one); }));
+}
+
+// Overlap Queue across nodes: a job's second run does not start while its first runs elsewhere.
+TEST_F(LeasesTest, OverlapQueueHoldsAcrossNodes) {
+    const RunId first = Queue(queue_job_, 47, "node-a");
+    const RunId second = Queue(queue_job_, 47, "node-b");
+    ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, first, "node-a", {}); }));
+    EXPECT_FALSE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, second, "node-b", {}); }));
+    EXPECT_EQ(StateOf(second), "Queued");
+}
+
+}  // namespace
+}  // namespace jobd::store
