@@ -63,6 +63,15 @@ constexpr const char* kClaimRun = R"sql(
       AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
     RETURNING id)sql";
 
+// The common claim in one round trip: no company limit configured and a job that is not
+// overlap Queue. Anything else (or nothing claimed) takes the path with the locks.
+constexpr const char* kClaimUnlimited = R"sql(
+    UPDATE runs SET state = 'Running', node = $2, holder = NULL, started_at = clock_timestamp()
+    WHERE id = $1 AND state = 'Queued'
+      AND (SELECT overlap FROM jobs WHERE id = runs.job_id) <> 'Queue'
+      AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
+    RETURNING id)sql";
+
 constexpr const char* kRelease = R"sql(
     UPDATE runs SET holder = NULL WHERE id = $1 AND state = 'Queued')sql";
 
@@ -277,6 +286,9 @@ std::optional<RunLaunch> ClaimRun(pqxx::work& tx,
                                   RunId id,
                                   const std::string& node,
                                   const ClaimLimits& limits) {
+    if (!limits.per_company && !tx.exec_params(kClaimUnlimited, id, node).empty()) {
+        return ReadLaunch(tx, id);
+    }
     const auto queued = tx.exec_params(kQueuedRun, id);
     if (queued.empty()) {
         return std::nullopt;

@@ -104,10 +104,26 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds d
 }
 
 JobdProcess::JobdProcess(std::string extra_yaml, std::string api_yaml)
-    : dir_(MakeTempDir()), config_(dir_ / "jobd.yaml") {
+    : own_database_(std::make_unique<TestDatabase>()),
+      database_url_(own_database_->url()),
+      node_name_("e2e-node"),
+      dir_(MakeTempDir()),
+      config_(dir_ / "jobd.yaml") {
+    WriteConfig(extra_yaml, api_yaml);
+}
+
+JobdProcess::JobdProcess(ClusterNode node, std::string extra_yaml)
+    : database_url_(std::move(node.database_url)),
+      node_name_(std::move(node.name)),
+      dir_(MakeTempDir()),
+      config_(dir_ / "jobd.yaml") {
+    WriteConfig(extra_yaml, {});
+}
+
+void JobdProcess::WriteConfig(const std::string& extra_yaml, const std::string& api_yaml) const {
     const std::string handler = Env("JOBD_SOURCE_DIR") + "/libexec/ips-demo-handler";
     std::ofstream config(config_);
-    config << "node:\n  name: e2e-node\n"
+    config << "node:\n  name: " << node_name_ << "\n"
            << "api:\n"
            << (api_yaml.find("  listen:") == std::string::npos ? "  listen: 127.0.0.1:0\n" : "")
            << "  unix_socket: " << (dir_ / "jobd.sock").string() << "\n"
@@ -150,7 +166,7 @@ void JobdProcess::Start() {
         // A test killed by ctest's timeout must not leave its daemon behind.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::setenv("NOTIFY_SOCKET", notify_path.c_str(), 1);
-        ::setenv("JOBD_DATABASE_URL", database_.url().c_str(), 1);
+        ::setenv("JOBD_DATABASE_URL", database_url_.c_str(), 1);
         const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         ::dup2(fd, STDERR_FILENO);
         ::chdir(dir_.c_str());
@@ -215,6 +231,14 @@ int JobdProcess::Terminate(std::chrono::seconds deadline) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void JobdProcess::Kill() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = 0;
+    }
+}
+
 void JobdProcess::SendSignal(int signal) const {
     if (pid_ > 0) {
         ::kill(pid_, signal);
@@ -227,7 +251,7 @@ CommandResult JobdProcess::Jobd(const std::vector<std::string>& args,
     const std::filesystem::path out = dir_ / "stdout.txt";
     std::ofstream(in) << stdin_text;
     std::string command =
-        "JOBD_DATABASE_URL='" + database_.url() + "' '" + Env("JOBD_BIN_DIR") + "/jobd'";
+        "JOBD_DATABASE_URL='" + database_url_ + "' '" + Env("JOBD_BIN_DIR") + "/jobd'";
     for (const auto& arg : args) {
         command += " '" + arg + "'";
     }

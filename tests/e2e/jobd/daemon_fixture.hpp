@@ -30,6 +30,13 @@ struct CommandResult {
     std::string out;
 };
 
+// A node of a cluster (issue #6): several JobdProcess share one database, each with its own
+// node.name, directory and listeners.
+struct ClusterNode {
+    std::string database_url;  // e.g. a TestDatabase's, or the first node's database_url()
+    std::string name;          // node.name
+};
+
 class JobdProcess {
 public:
     // `extra_yaml` is appended to the generated config (e.g. "runs:\n  stop_grace: 1s\n"),
@@ -37,6 +44,8 @@ public:
     // "  listen:" replaces the default 127.0.0.1:0. The last listener the daemon reports is the
     // one Post, Get and HostPort() use (an https:// one only through a test's own TLS client).
     explicit JobdProcess(std::string extra_yaml = {}, std::string api_yaml = {});
+    // A node on a database it does not own (nor drop); otherwise the same.
+    explicit JobdProcess(ClusterNode node, std::string extra_yaml = {});
     ~JobdProcess();  // SIGKILLs a daemon still running
 
     JobdProcess(const JobdProcess&) = delete;
@@ -49,6 +58,8 @@ public:
     // or when the daemon never started (no signal is sent then).
     int Terminate(std::chrono::seconds deadline = std::chrono::seconds(30));
     void SendSignal(int signal) const;
+    // SIGKILL (a crash), and waits for the death; the daemon may be started again.
+    void Kill();
 
     // `jobd <args…> --config <this config>` with `stdin_text` on stdin.
     CommandResult Jobd(const std::vector<std::string>& args,
@@ -77,7 +88,9 @@ public:
 
     const std::filesystem::path& config_path() const { return config_; }
 
-    const std::string& database_url() const { return database_.url(); }
+    const std::string& database_url() const { return database_url_; }
+
+    const std::string& node_name() const { return node_name_; }
 
     pid_t pid() const { return pid_; }
 
@@ -86,8 +99,11 @@ public:
 
 private:
     std::string WaitForReady(std::chrono::seconds deadline);
+    void WriteConfig(const std::string& extra_yaml, const std::string& api_yaml) const;
 
-    TestDatabase database_;
+    std::unique_ptr<TestDatabase> own_database_;  // null for a ClusterNode
+    std::string database_url_;
+    std::string node_name_;
     std::filesystem::path dir_;
     std::filesystem::path config_;
     int notify_fd_ = -1;

@@ -1,0 +1,193 @@
+// End to end: several jobd nodes on one database hand runs to each other and survive the loss of
+// one (issue #6 items 1 and 2; contract §9): a node killed with SIGKILL loses its runs to
+// another within its lease, its children die with it, and it comes back cleanly; executeJob on a
+// busy node runs on a free one; the per-company limit holds across nodes.
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "e2e/jobd/cluster_fixture.hpp"
+
+namespace jobd::test {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// Short leases so a lost node is noticed in seconds; quick stops so the test ends promptly.
+constexpr const char* kRuns = "runs:\n  lease: 2s\n  stop_grace: 1s\n";
+constexpr auto kLease = seconds(2);
+
+std::vector<int> ReadPids(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::vector<int> pids;
+    for (int pid = 0; in >> pid;) {
+        pids.push_back(pid);
+    }
+    return pids;
+}
+
+// The handler writes its pid, then becomes a long sleep (exec: the pid is the sleep's).
+std::string LongRun(const std::filesystem::path& pids) {
+    return R"("commandJob":{"argv":["/bin/sh","-c","echo $$ >> )" + pids.string() +
+           R"(; exec sleep 60"]})";
+}
+
+TEST(ClusterFailover, AKilledNodesRunsAreLostAndRetriedElsewhereAndItComesBackCleanly) {
+    Cluster cluster;
+    JobdProcess& a = cluster.Add("node-a", kRuns);
+    JobdProcess& b = cluster.Add("node-b", kRuns);
+    cluster.Seed();
+    a.Start();
+    b.Start();
+    const auto pids = a.dir() / "pids";
+    cluster.Submit(a,
+                   "47",
+                   "long",
+                   R"("execSchedule":"0 0 0 1 1 ?","overlap":"Allow","maxRetries":1,)"
+                   R"("retryBackoffSeconds":0,)" +
+                       LongRun(pids));
+    cluster.Submit(a, "47", "tick", R"("execSchedule":"* * * * * ?","commandJob":{"argv":["/bin/true"]})");
+    const std::int64_t lost = cluster.Execute(a, "47", "long");
+    ASSERT_TRUE(WaitFor([&] { return ReadPids(pids).size() == 1; })) << a.Log();
+    ASSERT_EQ(cluster.NodeOf(lost), "node-a");
+    const int child = ReadPids(pids)[0];
+
+    a.Kill();
+    const auto killed_at = std::chrono::steady_clock::now();
+    // PR_SET_PDEATHSIG: the run's process dies with its daemon.
+    EXPECT_TRUE(WaitFor([&] { return ProcessGone(child); }, seconds(5))) << "pid " << child;
+    const auto ticks_before =
+        cluster.Query("SELECT count(*) FROM runs r JOIN jobs j ON j.id = r.job_id "
+                      "WHERE j.name = 'tick' AND r.state = 'Succeeded'")[0][0]
+            .as<int>();
+    // Within the lease plus one heartbeat of node-b and a margin.
+    ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(lost) == "Lost"; }, kLease + seconds(4)))
+        << b.Log();
+    const auto noticed = std::chrono::steady_clock::now() - killed_at;
+    std::cout << "lost after ms="
+              << std::chrono::duration_cast<milliseconds>(noticed).count() << "\n";
+    const auto reason =
+        cluster.Query("SELECT reason FROM runs WHERE id = " + std::to_string(lost))[0][0]
+            .as<std::string>();
+    EXPECT_NE(reason.find("node-a"), std::string::npos) << reason;
+
+    // The retry runs on the node that is left, as a second process.
+    const std::string retry_sql =
+        "SELECT id FROM runs WHERE trigger = 'Retry' AND first_run_id = " + std::to_string(lost);
+    ASSERT_TRUE(WaitFor([&] { return !cluster.Query(retry_sql).empty(); }, seconds(5)));
+    const auto retry = cluster.Query(retry_sql)[0][0].as<std::int64_t>();
+    ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(retry) == "Running"; }, seconds(5)))
+        << b.Log();
+    EXPECT_EQ(cluster.NodeOf(retry), "node-b");
+    EXPECT_TRUE(WaitFor([&] { return ReadPids(pids).size() == 2; }));
+
+    // node-b wrote the lost run's outcome line, once.
+    std::ifstream outcomes(b.dir() / "log" / "companies" / "47.log");
+    int lines_for_lost = 0;
+    const std::string handle = "\"47|long|" + std::to_string(lost) + "\"";
+    for (std::string line; std::getline(outcomes, line);) {
+        lines_for_lost += line.find(handle) != std::string::npos ? 1 : 0;
+    }
+    EXPECT_EQ(lines_for_lost, 1);
+
+    // The other node kept firing meanwhile.
+    EXPECT_TRUE(WaitFor([&] {
+        return cluster
+                   .Query("SELECT count(*) FROM runs r JOIN jobs j ON j.id = r.job_id "
+                          "WHERE j.name = 'tick' AND r.state = 'Succeeded'")[0][0]
+                   .as<int>() >= ticks_before + 2;
+    }));
+
+    // Back with the same name: it registers again and runs what it is given.
+    a.Start();
+    cluster.Submit(a, "47", "quick", R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
+    const std::int64_t quick = cluster.Execute(a, "47", "quick");
+    ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(quick) == "Succeeded"; })) << a.Log();
+    EXPECT_EQ(cluster.NodeOf(quick), "node-a");
+    EXPECT_EQ(cluster.StateOf(retry), "Running");  // untouched by node-a's return
+    EXPECT_EQ(a.Log().find("declared lost"), std::string::npos);
+
+    EXPECT_EQ(a.Terminate(), 0);
+    EXPECT_EQ(b.Terminate(), 0);
+    EXPECT_TRUE(ProcessGone(ReadPids(pids)[1]));
+}
+
+// executeJob on a node whose only worker is busy runs on the node with a free one, woken by
+// NOTIFY.
+TEST(ClusterFailover, ExecuteOnABusyNodeRunsOnAFreeOne) {
+    Cluster cluster;
+    const std::string config = std::string(kRuns) + "workers:\n  max_concurrent_runs: 1\n";
+    JobdProcess& a = cluster.Add("node-a", config);
+    JobdProcess& b = cluster.Add("node-b", config);
+    cluster.Seed();
+    a.Start();
+    b.Start();
+    const auto pids = a.dir() / "pids";
+    cluster.Submit(a, "47", "block", R"("execSchedule":"0 0 0 1 1 ?",)" + LongRun(pids));
+    cluster.Submit(a, "47", "quick", R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
+    const std::int64_t block = cluster.Execute(a, "47", "block");
+    ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(block) == "Running"; })) << a.Log();
+    ASSERT_EQ(cluster.NodeOf(block), "node-a");
+
+    const std::int64_t quick = cluster.Execute(a, "47", "quick");
+    ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(quick) == "Succeeded"; }, seconds(10)))
+        << a.Log() << b.Log();
+    EXPECT_EQ(cluster.NodeOf(quick), "node-b");
+    // serverName through the API says the same.
+    const auto logs = a.Json("getJobLogs", R"({"numRows":10})", "admin@example.com");
+    EXPECT_NE(logs.body.find(R"("serverName":"node-b")"), std::string::npos) << logs.body;
+
+    EXPECT_EQ(a.Terminate(), 0);
+    EXPECT_EQ(b.Terminate(), 0);
+}
+
+// workers.per_company_max_concurrent_runs: 1 on two nodes: runs of company 47 executed on both
+// never overlap (from the runs table), and all of them run.
+TEST(ClusterFailover, PerCompanyLimitHoldsAcrossNodes) {
+    Cluster cluster;
+    const std::string config = std::string(kRuns) + "workers:\n  per_company_max_concurrent_runs: 1\n";
+    JobdProcess& a = cluster.Add("node-a", config);
+    JobdProcess& b = cluster.Add("node-b", config);
+    cluster.Seed();
+    a.Start();
+    b.Start();
+    constexpr int kJobs = 6;
+    for (int i = 0; i < kJobs; ++i) {
+        cluster.Submit(a,
+                       "47",
+                       "job" + std::to_string(i),
+                       R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/sleep","0.3"]})");
+    }
+    for (int i = 0; i < kJobs; ++i) {
+        cluster.Execute(i % 2 == 0 ? a : b, "47", "job" + std::to_string(i));
+    }
+    ASSERT_TRUE(WaitFor(
+        [&] {
+            return cluster.Query("SELECT count(*) FROM runs WHERE state = 'Succeeded'")[0][0]
+                       .as<int>() == kJobs;
+        },
+        seconds(30)))
+        << a.Log() << b.Log();
+    // Each run starts after the previous one ended: never two Running at once.
+    const auto runs = cluster.Query(
+        "SELECT started_at <= lag(ended_at) OVER (ORDER BY started_at), node FROM runs "
+        "WHERE company_id = 47 ORDER BY started_at");
+    std::map<std::string, int> per_node;  // which node takes a waiting run is not determined
+    for (const auto& row : runs) {
+        EXPECT_FALSE(!row[0].is_null() && row[0].as<bool>()) << "overlapping runs of company 47";
+        ++per_node[row[1].as<std::string>()];
+    }
+    for (const auto& [node, count] : per_node) {
+        std::cout << "company 47 runs node=" << node << " count=" << count << "\n";
+    }
+    EXPECT_EQ(a.Terminate(), 0);
+    EXPECT_EQ(b.Terminate(), 0);
+}
+
+}  // namespace
+}  // namespace jobd::test
