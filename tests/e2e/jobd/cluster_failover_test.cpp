@@ -163,8 +163,11 @@ TEST(ClusterFailover, PerCompanyLimitHoldsAcrossNodes) {
                        "job" + std::to_string(i),
                        R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/sleep","0.3"]})");
     }
-    for (int i = 0; i < kJobs; ++i) {
-        cluster.Execute(i % 2 == 0 ? a : b, "47", "job" + std::to_string(i));
+    // The first runs on node-b, so node-a's claims meet a run of the company on another node.
+    const std::int64_t first = cluster.Execute(b, "47", "job0");
+    ASSERT_TRUE(WaitFor([&] { return cluster.NodeOf(first) == "node-b"; })) << b.Log();
+    for (int i = 1; i < kJobs; ++i) {
+        cluster.Execute(i % 2 == 0 ? b : a, "47", "job" + std::to_string(i));
     }
     ASSERT_TRUE(WaitFor(
         [&] {
