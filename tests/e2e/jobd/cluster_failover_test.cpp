@@ -51,7 +51,8 @@ TEST(ClusterFailover, AKilledNodesRunsAreLostAndRetriedElsewhereAndItComesBackCl
                    R"("execSchedule":"0 0 0 1 1 ?","overlap":"Allow","maxRetries":1,)"
                    R"("retryBackoffSeconds":0,)" +
                        LongRun(pids));
-    cluster.Submit(a, "47", "tick", R"("execSchedule":"* * * * * ?","commandJob":{"argv":["/bin/true"]})");
+    cluster.Submit(
+        a, "47", "tick", R"("execSchedule":"* * * * * ?","commandJob":{"argv":["/bin/true"]})");
     const std::int64_t lost = cluster.Execute(a, "47", "long");
     ASSERT_TRUE(WaitFor([&] { return ReadPids(pids).size() == 1; })) << a.Log();
     ASSERT_EQ(cluster.NodeOf(lost), "node-a");
@@ -61,16 +62,17 @@ TEST(ClusterFailover, AKilledNodesRunsAreLostAndRetriedElsewhereAndItComesBackCl
     const auto killed_at = std::chrono::steady_clock::now();
     // PR_SET_PDEATHSIG: the run's process dies with its daemon.
     EXPECT_TRUE(WaitFor([&] { return ProcessGone(child); }, seconds(5))) << "pid " << child;
-    const auto ticks_before =
-        cluster.Query("SELECT count(*) FROM runs r JOIN jobs j ON j.id = r.job_id "
-                      "WHERE j.name = 'tick' AND r.state = 'Succeeded'")[0][0]
-            .as<int>();
+    const auto ticks_before = cluster
+                                  .Query(
+                                      "SELECT count(*) FROM runs r JOIN jobs j ON j.id = r.job_id "
+                                      "WHERE j.name = 'tick' AND r.state = 'Succeeded'")[0][0]
+                                  .as<int>();
     // Within the lease plus one heartbeat of node-b and a margin.
     ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(lost) == "Lost"; }, kLease + seconds(4)))
         << b.Log();
     const auto noticed = std::chrono::steady_clock::now() - killed_at;
-    std::cout << "lost after ms="
-              << std::chrono::duration_cast<milliseconds>(noticed).count() << "\n";
+    std::cout << "lost after ms=" << std::chrono::duration_cast<milliseconds>(noticed).count()
+              << "\n";
     const auto reason =
         cluster.Query("SELECT reason FROM runs WHERE id = " + std::to_string(lost))[0][0]
             .as<std::string>();
@@ -98,14 +100,16 @@ TEST(ClusterFailover, AKilledNodesRunsAreLostAndRetriedElsewhereAndItComesBackCl
     // The other node kept firing meanwhile.
     EXPECT_TRUE(WaitFor([&] {
         return cluster
-                   .Query("SELECT count(*) FROM runs r JOIN jobs j ON j.id = r.job_id "
-                          "WHERE j.name = 'tick' AND r.state = 'Succeeded'")[0][0]
+                   .Query(
+                       "SELECT count(*) FROM runs r JOIN jobs j ON j.id = r.job_id "
+                       "WHERE j.name = 'tick' AND r.state = 'Succeeded'")[0][0]
                    .as<int>() >= ticks_before + 2;
     }));
 
     // Back with the same name: it registers again and runs what it is given.
     a.Start();
-    cluster.Submit(a, "47", "quick", R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
+    cluster.Submit(
+        a, "47", "quick", R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
     const std::int64_t quick = cluster.Execute(a, "47", "quick");
     ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(quick) == "Succeeded"; })) << a.Log();
     EXPECT_EQ(cluster.NodeOf(quick), "node-a");
@@ -129,7 +133,8 @@ TEST(ClusterFailover, ExecuteOnABusyNodeRunsOnAFreeOne) {
     b.Start();
     const auto pids = a.dir() / "pids";
     cluster.Submit(a, "47", "block", R"("execSchedule":"0 0 0 1 1 ?",)" + LongRun(pids));
-    cluster.Submit(a, "47", "quick", R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
+    cluster.Submit(
+        a, "47", "quick", R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
     const std::int64_t block = cluster.Execute(a, "47", "block");
     ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(block) == "Running"; })) << a.Log();
     ASSERT_EQ(cluster.NodeOf(block), "node-a");
@@ -150,7 +155,8 @@ TEST(ClusterFailover, ExecuteOnABusyNodeRunsOnAFreeOne) {
 // never overlap (from the runs table), and all of them run.
 TEST(ClusterFailover, PerCompanyLimitHoldsAcrossNodes) {
     Cluster cluster;
-    const std::string config = std::string(kRuns) + "workers:\n  per_company_max_concurrent_runs: 1\n";
+    const std::string config =
+        std::string(kRuns) + "workers:\n  per_company_max_concurrent_runs: 1\n";
     JobdProcess& a = cluster.Add("node-a", config);
     JobdProcess& b = cluster.Add("node-b", config);
     cluster.Seed();
@@ -158,10 +164,11 @@ TEST(ClusterFailover, PerCompanyLimitHoldsAcrossNodes) {
     b.Start();
     constexpr int kJobs = 6;
     for (int i = 0; i < kJobs; ++i) {
-        cluster.Submit(a,
-                       "47",
-                       "job" + std::to_string(i),
-                       R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/sleep","0.3"]})");
+        cluster.Submit(
+            a,
+            "47",
+            "job" + std::to_string(i),
+            R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/sleep","0.3"]})");
     }
     // The first runs on node-b, so node-a's claims meet a run of the company on another node.
     const std::int64_t first = cluster.Execute(b, "47", "job0");

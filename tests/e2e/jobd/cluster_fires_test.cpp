@@ -20,8 +20,9 @@ using std::chrono::seconds;
 // has, so every node's share is exercised, the released runs included.
 constexpr int kJobs = 8;
 constexpr auto kFiring = seconds(60);
-constexpr const char* kConfig = "runs:\n  lease: 3s\n  stop_grace: 1s\n"
-                                "workers:\n  max_concurrent_runs: 2\n";
+constexpr const char* kConfig =
+    "runs:\n  lease: 3s\n  stop_grace: 1s\n"
+    "workers:\n  max_concurrent_runs: 2\n";
 
 TEST(ClusterFires, ThreeNodesRunEveryFireExactlyOnce) {
     Cluster cluster;
@@ -42,9 +43,10 @@ TEST(ClusterFires, ThreeNodesRunEveryFireExactlyOnce) {
     // Until every job has fired for a minute (checked each second: the minute is the test).
     const auto fired_a_minute = [&] {
         return cluster
-                   .Query("SELECT count(*) FROM jobs j WHERE (SELECT count(*) FROM runs r "
-                          "WHERE r.job_id = j.id AND r.state = 'Succeeded') >= " +
-                          std::to_string(kFiring.count()))[0][0]
+                   .Query(
+                       "SELECT count(*) FROM jobs j WHERE (SELECT count(*) FROM runs r "
+                       "WHERE r.job_id = j.id AND r.state = 'Succeeded') >= " +
+                       std::to_string(kFiring.count()))[0][0]
                    .as<int>() == kJobs;
     };
     const auto deadline = std::chrono::steady_clock::now() + kFiring + seconds(20);
@@ -61,9 +63,10 @@ TEST(ClusterFires, ThreeNodesRunEveryFireExactlyOnce) {
     }
     ASSERT_TRUE(WaitFor(
         [&] {
-            return cluster.Query("SELECT count(*) FROM runs WHERE state IN ('Queued', 'Running')")
-                       [0][0]
-                           .as<int>() == 0;
+            return cluster
+                       .Query(
+                           "SELECT count(*) FROM runs WHERE state IN ('Queued', 'Running')")[0][0]
+                       .as<int>() == 0;
         },
         seconds(20)));
     for (auto* node : nodes) {

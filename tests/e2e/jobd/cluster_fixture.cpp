@@ -44,10 +44,10 @@ void Cluster::Submit(const JobdProcess& node,
                      const std::string& company,
                      const std::string& name,
                      const std::string& fields) const {
-    const auto answer = Call(node,
-                             "submitJob",
-                             R"({"companyHandle":")" + company + R"(","jobName":")" + name +
-                                 R"(",)" + fields + "}");
+    const auto answer = Call(
+        node,
+        "submitJob",
+        R"({"companyHandle":")" + company + R"(","jobName":")" + name + R"(",)" + fields + "}");
     if (answer.status != 200) {
         throw std::runtime_error("submitJob " + name + " failed: " + answer.body);
     }
@@ -56,10 +56,10 @@ void Cluster::Submit(const JobdProcess& node,
 std::int64_t Cluster::Execute(const JobdProcess& node,
                               const std::string& company,
                               const std::string& name) const {
-    const auto answer = Call(node,
-                             "executeJob",
-                             R"({"companyHandle":")" + company + R"(","jobHandle":")" + company +
-                                 "|" + name + R"(|"})");
+    const auto answer = Call(
+        node,
+        "executeJob",
+        R"({"companyHandle":")" + company + R"(","jobHandle":")" + company + "|" + name + R"(|"})");
     if (answer.status != 200) {
         throw std::runtime_error("executeJob " + name + " failed: " + answer.body);
     }
@@ -73,8 +73,7 @@ std::string Cluster::NodeOf(std::int64_t id) const {
 }
 
 std::string Cluster::StateOf(std::int64_t id) const {
-    return Query("SELECT state FROM runs WHERE id = " + std::to_string(id))[0][0]
-        .as<std::string>();
+    return Query("SELECT state FROM runs WHERE id = " + std::to_string(id))[0][0].as<std::string>();
 }
 
 bool ProcessGone(int pid) {

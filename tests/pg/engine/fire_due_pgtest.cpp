@@ -243,7 +243,8 @@ TEST_F(FireDueTest, ABatchCountsTheFiresItRecordedAsSkipped) {
     AddJob(Misfire::Skip);
     pqxx::connection connection{db_.url()};
     pqxx::work tx{connection};
-    const FiredBatch batch = FireDue(tx, kStart + seconds(300) + milliseconds(500), kGrace, kBatch, "node-a");
+    const FiredBatch batch =
+        FireDue(tx, kStart + seconds(300) + milliseconds(500), kGrace, kBatch, "node-a");
     tx.commit();
     EXPECT_EQ(batch.jobs, 1U);
     EXPECT_EQ(batch.skipped, 1U);
