@@ -144,6 +144,12 @@ TEST_F(MetricsTest, RunningGaugeFollowsARunUntilItIsStopped) {
     const double stopped = Value(kExecuteStopped);
     ASSERT_EQ(Call("executeJob", "sleeper").status, 200);
     ASSERT_TRUE(WaitForValue("jobd_runs_running", 1)) << Scrape();
+    // The gauge counts a run from its claim on; a stop that finds it still queued in the database
+    // (a slow claim under load) cancels it before it starts, and such a run is never counted.
+    ASSERT_TRUE(WaitFor([] {
+        return Call("getActiveJobs", "sleeper").body.find(R"("state":"Running")") !=
+               std::string::npos;
+    }));
 
     ASSERT_EQ(Call("stopJob", "sleeper").status, 200);
     ASSERT_TRUE(WaitForValue(kExecuteStopped, stopped + 1)) << Scrape();
