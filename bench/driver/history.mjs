@@ -2,7 +2,7 @@
 // several retention periods while jobd prunes their runs; the runs table and its indexes must
 // stay bounded, fires must be as punctual while a prune batch runs as between batches, and
 // getJobLogs must stay fast on a company holding a large history. See bench/README.md.
-import { AdminConfig, JobdNode } from './jobd.mjs';
+import { AddCompany, AdminConfig, JobdNode } from './jobd.mjs';
 import {
     Delay,
     ImportPeerPackage,
@@ -28,15 +28,6 @@ const kLogCallGapMs = 100; // between two getJobLogs calls
 
 function Log(message) {
     process.stderr.write(`bench: ${message}\n`);
-}
-
-async function AddCompany(env, name) {
-    const out = await Run(env.jobd_bin, ['admin', 'add-company', name, '--config', AdminConfig(env)]);
-    const company = /companyHandle=(\d+)/.exec(out)?.[1];
-    if (!company) {
-        throw new Error(`jobd admin add-company printed no handle: ${out}`);
-    }
-    return company;
 }
 
 // `runs` finished runs (2% Failed) with one log detail each, ended over the last 30 days, in

@@ -9,10 +9,12 @@ import { Delay, FreePort, ImportPeerPackage, Run, WaitFor } from './lib.mjs';
 
 const kStartTimeoutMs = 120_000;
 
-// One jobd process on the benchmark's database, configured for one workload.
+// One jobd process on the benchmark's database, configured for one workload. `node_name` is its
+// node.name: nodes sharing the database at the same time need distinct ones (scale-out).
 export class JobdNode {
-    constructor(env, name) {
+    constructor(env, name, { node_name = 'bench' } = {}) {
         this.env = env; // the BenchEnv of main.mjs
+        this.node_name = node_name;
         this.dir = path.join(env.work_dir, name);
         this.config_path = path.join(this.dir, 'jobd.yaml');
         this.outcome_path = path.join(this.dir, 'log', 'companies', `${env.jobd.company}.log`);
@@ -26,7 +28,7 @@ export class JobdNode {
         fs.writeFileSync(
             this.config_path,
             [
-                'node: {name: bench}',
+                `node: {name: ${this.node_name}}`,
                 `database: {url: "${this.env.jobd_db_url}"}`,
                 `api: {listen: "127.0.0.1:${port}", unix_socket: ""}`,
                 workers_line,
@@ -246,6 +248,16 @@ export function AdminConfig(env) {
     return path.join(env.work_dir, 'admin.yaml');
 }
 
+// A company made with `jobd admin add-company`; returns its handle.
+export async function AddCompany(env, name) {
+    const out = await Run(env.jobd_bin, ['admin', 'add-company', name, '--config', AdminConfig(env)]);
+    const company = /companyHandle=(\d+)/.exec(out)?.[1];
+    if (!company) {
+        throw new Error(`jobd admin add-company printed no handle: ${out}`);
+    }
+    return company;
+}
+
 // Company, IpsAdmin user and API token of the benchmark, made with jobd's own admin commands.
 export async function SetUpJobdAccounts(env) {
     const config = AdminConfig(env);
@@ -254,11 +266,7 @@ export async function SetUpJobdAccounts(env) {
         `database: {url: "${env.jobd_db_url}"}\napi: {unix_socket: ""}\nlog: {dir: "${path.join(env.work_dir, 'log')}"}\n`,
     );
     await Run(env.jobd_bin, ['migrate', '--config', config]);
-    const company_out = await Run(env.jobd_bin, ['admin', 'add-company', 'Bench', '--config', config]);
-    const company = /companyHandle=(\d+)/.exec(company_out)?.[1];
-    if (!company) {
-        throw new Error(`jobd admin add-company printed no handle: ${company_out}`);
-    }
+    const company = await AddCompany(env, 'Bench');
     const user = 'bench@example.com';
     const password = 'bench-password-not-secret';
     await Run(
