@@ -2,7 +2,7 @@
 // databases, runs the chosen workloads against jobd and its peers, prints a table and writes
 // the results file. See bench/README.md.
 //
-//   main.mjs [--quick] [--workloads latency,throughput,limits,punctuality,idle,history] [--reps N] [--out FILE]
+//   main.mjs [--quick] [--workloads latency,throughput,limits,punctuality,million,idle,history,scaleout] [--reps N] [--out FILE]
 //            [--peers all|none|ID,...] [--jobs N] [--workers 8,32] [--statements]
 //
 // Everything about the machine comes from the environment scripts/bench sets (BENCH_*).
@@ -16,9 +16,11 @@ import { SetUpJobdAccounts } from './jobd.mjs';
 import { ImportPeerPackage, PeerPackageVersion, Run } from './lib.mjs';
 import { kPeerVariants } from './peers.mjs';
 import { PrintTable, Ratios } from './report.mjs';
+import { PrintScaleOut, ScaleOut } from './scale_out.mjs';
+import { PrintStoredMillion, StoredMillion } from './stored_million.mjs';
 import { IdleCost, MachineLimits, Punctuality, Throughput, TriggerLatency } from './workloads.mjs';
 
-const kWorkloads = ['latency', 'throughput', 'limits', 'punctuality', 'idle', 'history'];
+const kWorkloads = ['latency', 'throughput', 'limits', 'punctuality', 'million', 'idle', 'history', 'scaleout'];
 
 // Full-size counts (issue #8) and the quick ones of a functional run.
 const kFull = {
@@ -41,6 +43,8 @@ const kFull = {
     history_retention: '2m',
     history_seconds: 600, // five retention periods: pruned about every 30 s after the first two minutes
     history_runs: 1_000_000,
+    stored_jobs: 1_000_000, // workload 3 with this many stored jobs (million)
+    scale_out_nodes: [1, 2, 3],
 };
 const kQuick = {
     reps: 3,
@@ -62,6 +66,8 @@ const kQuick = {
     history_retention: '1m',
     history_seconds: 130,
     history_runs: 20_000,
+    stored_jobs: 50_000,
+    scale_out_nodes: [1, 2, 3],
 };
 
 function Options() {
@@ -221,7 +227,9 @@ async function Main() {
         limits: MachineLimits,
         punctuality: Punctuality,
         idle: IdleCost,
+        million: StoredMillion,
         history: SustainedHistory,
+        scaleout: ScaleOut,
     };
     for (const workload of kWorkloads.filter((w) => options.workloads.includes(w))) {
         process.stderr.write(`bench: workload ${workload}\n`);
@@ -238,6 +246,12 @@ async function Main() {
     PrintTable(results);
     if (results.workloads.history) {
         PrintHistory(results.workloads.history);
+    }
+    if (results.workloads.million) {
+        PrintStoredMillion(results.workloads.million);
+    }
+    if (results.workloads.scaleout) {
+        PrintScaleOut(results.workloads.scaleout);
     }
     process.stdout.write(`\nresults: ${out}\n`);
 }

@@ -1,0 +1,127 @@
+// Workload 5, scale-out (issue #8): throughput and punctuality with 1, 2 and 3 jobd nodes on one
+// database, each node with its own node.name, port and log directory. On a machine of few cores
+// the nodes share the same CPUs and PostgreSQL: the figures show what another node costs, not
+// what it adds. See bench/README.md.
+import os from 'node:os';
+
+import { JobdNode } from './jobd.mjs';
+import { Figure, NowNs, NsToMs, RunConcurrently, WaitFor } from './lib.mjs';
+import { Cell, Print } from './report.mjs';
+import { MeasurePunctuality } from './workloads.mjs';
+
+const kProducerConnections = 32; // in all, spread over the nodes
+const kDrainTimeoutMs = 600_000;
+
+function Log(message) {
+    process.stderr.write(`bench: ${message}\n`);
+}
+
+async function StartNodes(env, count, workers) {
+    const nodes = [];
+    try {
+        for (let i = 1; i <= count; i++) {
+            nodes.push(await new JobdNode(env, `scale-${count}-node-${i}`, { node_name: `scale-${count}-${i}` }).Start({ workers }));
+        }
+        return nodes;
+    } catch (error) {
+        await StopNodes(nodes);
+        throw error;
+    }
+}
+
+async function StopNodes(nodes) {
+    await Promise.all(nodes.map((node) => node.Stop()));
+}
+
+// One repetition: `jobs` executeJob calls from 32 connections, connection k calling node
+// k mod n (a client balancing over the nodes' APIs); runs are counted in every node's outcome
+// log, whichever node ran them.
+async function ThroughputRep(nodes, clients, job, jobs) {
+    const outcomes = nodes.map((node) => node.Outcomes());
+    const Finished = () => outcomes.reduce((sum, counter) => sum + counter.Poll(), 0);
+    const start = NowNs();
+    await RunConcurrently(jobs, kProducerConnections, (i, lane) => clients[lane % clients.length].ExecuteJson(job));
+    const called = NowNs();
+    await WaitFor('all runs finished on the nodes', () => Finished() >= jobs, kDrainTimeoutMs, 10);
+    const finished = NowNs();
+    return {
+        runs: jobs / (NsToMs(finished - start) / 1000),
+        calls: jobs / (NsToMs(called - start) / 1000),
+        not_succeeded: outcomes.reduce((sum, counter) => sum + counter.not_succeeded, 0),
+        per_node: outcomes.map((counter) => counter.count),
+    };
+}
+
+async function ScaleOutThroughput(nodes, counts) {
+    const per_node = Math.ceil(kProducerConnections / nodes.length);
+    const clients = nodes.map((node) => node.Client({ sockets: per_node }));
+    try {
+        const job = await clients[0].SubmitCommandJob(`scale-true-${nodes.length}`, ['/bin/true'], {
+            execTime: '2099-01-01T00:00:00Z',
+        });
+        await ThroughputRep(nodes, clients, job, Math.max(50, Math.floor(counts.throughput / 10))); // warm-up
+        const reps = [];
+        for (let rep = 0; rep < counts.reps; rep++) {
+            reps.push(await ThroughputRep(nodes, clients, job, counts.throughput));
+        }
+        return {
+            runs_per_s: Figure(reps.map((r) => r.runs)),
+            execute_calls_per_s: Figure(reps.map((r) => r.calls)),
+            runs_not_succeeded: reps.reduce((sum, r) => sum + r.not_succeeded, 0),
+            // where the runs of the last repetition ran: shows whether the nodes shared the work
+            runs_per_node_last_rep: reps[reps.length - 1].per_node,
+        };
+    } finally {
+        for (const client of clients) {
+            client.Close();
+        }
+    }
+}
+
+export async function ScaleOut(env, counts) {
+    const workers = counts.punctuality_workers;
+    const result = {
+        cores: os.cpus().length,
+        workers_per_node: workers,
+        jobs: counts.throughput,
+        nodes: {},
+    };
+    for (const count of counts.scale_out_nodes) {
+        const nodes = await StartNodes(env, count, workers);
+        try {
+            const throughput = await ScaleOutThroughput(nodes, counts);
+            Log(`scale-out ${count} node(s): ${throughput.runs_per_s.median.toFixed(0)} runs/s`);
+            // Submitted through the first node; any node may claim a fire (FOR UPDATE SKIP LOCKED).
+            const punctuality = await MeasurePunctuality(env, counts, nodes[0]);
+            result.nodes[count] = { throughput, punctuality };
+        } finally {
+            await StopNodes(nodes);
+        }
+    }
+    return result;
+}
+
+export function PrintScaleOut(s) {
+    const counts = Object.keys(s.nodes);
+    const header = `scale-out (${s.cores} cores: overhead, not speed-up), ${s.workers_per_node} workers per node`;
+    const rows = [[header, ...counts.map((n) => `${n} node${n === '1' ? '' : 's'}`)]];
+    rows.push([`runs/s of /bin/true (${s.jobs} executeJob over the nodes)`, ...counts.map((n) => Cell(s.nodes[n].throughput.runs_per_s))]);
+    rows.push(['executeJob calls/s', ...counts.map((n) => Cell(s.nodes[n].throughput.execute_calls_per_s))]);
+    rows.push(['runs per node (last repetition)', ...counts.map((n) => s.nodes[n].throughput.runs_per_node_last_rep.join('/'))]);
+    const first = s.nodes[counts[0]].punctuality;
+    for (const [part, label] of [
+        ['per_second', `${first.per_second.jobs} jobs every second`],
+        ['simultaneous', `${first.simultaneous.jobs} jobs due in one second`],
+    ]) {
+        for (const stat of ['p50', 'p99']) {
+            rows.push([`lateness ms ${stat}, ${label}`, ...counts.map((n) => Cell(s.nodes[n].punctuality[part].lateness_ms[stat]))]);
+        }
+    }
+    Print(rows);
+    process.stdout.write(
+        `On ${s.cores} cores this shows what another node costs, not a speed-up: the nodes, their /bin/true ` +
+            `children, PostgreSQL and the driver share the same CPUs, and one node is already bound by ` +
+            `process spawning and commits (see the machine's limits); more nodes add processes, connections ` +
+            `and contention on claiming the same fires (FOR UPDATE SKIP LOCKED) without adding CPU.\n\n`,
+    );
+}
