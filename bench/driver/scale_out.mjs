@@ -119,9 +119,11 @@ export function PrintScaleOut(s) {
     }
     Print(rows);
     process.stdout.write(
-        `On ${s.cores} cores this shows what another node costs, not a speed-up: the nodes, their /bin/true ` +
-            `children, PostgreSQL and the driver share the same CPUs, and one node is already bound by ` +
-            `process spawning and commits (see the machine's limits); more nodes add processes, connections ` +
-            `and contention on claiming the same fires (FOR UPDATE SKIP LOCKED) without adding CPU.\n\n`,
+        `On ${s.cores} cores another node adds no CPU: the nodes, their /bin/true children, PostgreSQL and the ` +
+            `driver share the same cores, so this is not a speed-up. Each node has ${s.workers_per_node} workers, so ` +
+            `N nodes run up to ${s.workers_per_node}×N runs at once: a rise in runs/s comes from more runs waiting on ` +
+            `their commits at once (compare one node with 32 workers in the throughput table), not from the nodes. ` +
+            `The limits are process spawning and commits (the machine's limits), and more nodes add processes, ` +
+            `connections and contention on claiming the same fires (FOR UPDATE SKIP LOCKED).\n\n`,
     );
 }
