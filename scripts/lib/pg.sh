@@ -81,6 +81,12 @@ pg_stop() {
     fi
 }
 
+# pg_restart DATA_DIR LOG_FILE: fast restart (sessions are terminated); waits until the server
+# accepts connections again.
+pg_restart() {
+    pg_as_owner "$(pg_bindir)/pg_ctl" restart -D "$1" -l "$2" -m fast -w -t 60 >/dev/null
+}
+
 # True when something listens on TCP port $1 (reads /proc, so it needs neither ss nor lsof).
 pg_port_in_use() {
     local hex

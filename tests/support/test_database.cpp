@@ -81,7 +81,10 @@ std::string ClusterUrl() {
     return ReadEnvFile("JOBD_TEST_PG_URL");
 }
 
-TestDatabase::TestDatabase(Schema schema) : cluster_url_(ClusterUrl()), name_(UniqueName()) {
+TestDatabase::TestDatabase(Schema schema) : TestDatabase(schema, ClusterUrl()) {}
+
+TestDatabase::TestDatabase(Schema schema, std::string cluster_url)
+    : cluster_url_(std::move(cluster_url)), name_(UniqueName()) {
     std::string source = "template0";
     if (schema == Schema::Migrated) {
         EnsureTemplate(cluster_url_);

@@ -20,6 +20,8 @@ enum class Schema {
 class TestDatabase {
 public:
     explicit TestDatabase(Schema schema = Schema::Migrated);
+    // On another cluster than the shared one (a PgCluster of its own, for the outage tests).
+    TestDatabase(Schema schema, std::string cluster_url);
     ~TestDatabase();  // drops the database, forcing out sessions a test left open
 
     TestDatabase(const TestDatabase&) = delete;

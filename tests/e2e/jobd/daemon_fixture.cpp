@@ -103,8 +103,11 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds d
     return true;
 }
 
-JobdProcess::JobdProcess(std::string extra_yaml, std::string api_yaml)
-    : own_database_(std::make_unique<TestDatabase>()),
+JobdProcess::JobdProcess(std::string extra_yaml,
+                         std::string api_yaml,
+                         const std::string& cluster_url)
+    : own_database_(std::make_unique<TestDatabase>(
+          Schema::Migrated, cluster_url.empty() ? ClusterUrl() : cluster_url)),
       database_url_(own_database_->url()),
       node_name_("e2e-node"),
       dir_(MakeTempDir()),
@@ -161,14 +164,19 @@ void JobdProcess::Start() {
     const std::string jobd = Env("JOBD_BIN_DIR") + "/jobd";
     const std::string config = config_.string();
     const std::string log = (dir_ / "jobd.stderr").string();
+    const std::string url = daemon_database_url_.empty() ? database_url_ : daemon_database_url_;
     pid_ = ::fork();
     if (pid_ == 0) {
         // A test killed by ctest's timeout must not leave its daemon behind.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::setenv("NOTIFY_SOCKET", notify_path.c_str(), 1);
-        ::setenv("JOBD_DATABASE_URL", database_url_.c_str(), 1);
+        ::setenv("JOBD_DATABASE_URL", url.c_str(), 1);
+        for (const auto& [name, value] : env_) {
+            ::setenv(name.c_str(), value.c_str(), 1);
+        }
         const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         ::dup2(fd, STDERR_FILENO);
+        ::closefrom(STDERR_FILENO + 1);  // the test's sockets (a TcpProxy's) are not the daemon's
         ::chdir(dir_.c_str());
         ::execl(jobd.c_str(), jobd.c_str(), "--config", config.c_str(), nullptr);
         ::_exit(127);
@@ -214,6 +222,25 @@ std::string JobdProcess::WaitForReady(std::chrono::seconds deadline) {
         }
     }
     return status;
+}
+
+bool JobdProcess::WaitForNotify(const std::string& line, std::chrono::milliseconds deadline) const {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+        pollfd fd{notify_fd_, POLLIN, 0};
+        if (::poll(&fd, 1, 100) <= 0) {
+            continue;
+        }
+        char buffer[4096];
+        const auto size = ::recv(notify_fd_, buffer, sizeof buffer, 0);
+        std::istringstream lines(std::string(buffer, size > 0 ? size : 0));
+        for (std::string got; std::getline(lines, got);) {
+            if (got == line) {
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 int JobdProcess::Terminate(std::chrono::seconds deadline) {

@@ -43,7 +43,10 @@ public:
     // `api_yaml` to its api section (e.g. "  max_body_bytes: 4KiB\n"); an api_yaml with its own
     // "  listen:" replaces the default 127.0.0.1:0. The last listener the daemon reports is the
     // one Post, Get and HostPort() use (an https:// one only through a test's own TLS client).
-    explicit JobdProcess(std::string extra_yaml = {}, std::string api_yaml = {});
+    // `cluster_url`: the database is made on that cluster (a PgCluster) instead of the shared one.
+    explicit JobdProcess(std::string extra_yaml = {},
+                         std::string api_yaml = {},
+                         const std::string& cluster_url = {});
     // A node on a database it does not own (nor drop); otherwise the same.
     explicit JobdProcess(ClusterNode node, std::string extra_yaml = {});
     ~JobdProcess();  // SIGKILLs a daemon still running
@@ -60,6 +63,16 @@ public:
     void SendSignal(int signal) const;
     // SIGKILL (a crash), and waits for the death; the daemon may be started again.
     void Kill();
+
+    // The URL the daemon (not its admin subcommands) is given from the next Start() on, e.g.
+    // through a TcpProxy; database_url() stays the direct one for the test's own checks.
+    void SetDaemonDatabaseUrl(std::string url) { daemon_database_url_ = std::move(url); }
+
+    // An environment variable for the daemon from the next Start() on (WATCHDOG_USEC=…).
+    void SetEnv(std::string name, std::string value) { env_[std::move(name)] = std::move(value); }
+
+    // Waits for a datagram on the daemon's NOTIFY_SOCKET holding `line` (e.g. "WATCHDOG=1").
+    bool WaitForNotify(const std::string& line, std::chrono::milliseconds deadline) const;
 
     // `jobd <args…> --config <this config>` with `stdin_text` on stdin.
     CommandResult Jobd(const std::vector<std::string>& args,
@@ -106,6 +119,8 @@ private:
     std::string node_name_;
     std::filesystem::path dir_;
     std::filesystem::path config_;
+    std::string daemon_database_url_;  // empty: database_url_
+    std::map<std::string, std::string> env_;
     int notify_fd_ = -1;
     pid_t pid_ = 0;
     std::string host_;
