@@ -124,6 +124,7 @@ constexpr std::array<std::string_view, kMessageCount> kNames{
     "SkippedMisfire",
     "SkippedOverlap",
     "DatabaseUnavailable",
+    "DatabaseCommitInDoubt",
     "ListenConnectionClosed",
     "JobChangeSocketDup",
     "ListenFailed",

@@ -134,6 +134,7 @@ enum class MessageId {
     SkippedOverlap,
     // Daemon, database and start-up.
     DatabaseUnavailable,
+    DatabaseCommitInDoubt,
     ListenConnectionClosed,
     JobChangeSocketDup,
     ListenFailed,

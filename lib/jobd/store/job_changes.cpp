@@ -64,7 +64,9 @@ public:
 JobChangeListener::JobChangeListener(const std::string& url) {
     try {
         impl_ = std::make_unique<Impl>(url);
-    } catch (const pqxx::broken_connection& e) {
+    } catch (const pqxx::failure& e) {
+        // Not only broken_connection: a server shutting down fails the LISTEN itself (57P01),
+        // which must be retried like a refused connection, not end the watch.
         throw UnavailableError(e);
     }
 }
@@ -79,7 +81,7 @@ std::vector<std::optional<TimePoint>> JobChangeListener::Take() {
     try {
         // Consumes what the socket has (PQconsumeInput) and dispatches it; never waits.
         impl_->connection->get_notifs();
-    } catch (const pqxx::broken_connection& e) {
+    } catch (const pqxx::failure& e) {
         throw UnavailableError(e);
     }
     // get_notifs() quietly does nothing on a connection already known to be bad; a readable

@@ -7,6 +7,11 @@ Error UnavailableError(const pqxx::failure& failure) {
                  Message(MessageId::DatabaseUnavailable, {{"problem", FirstLine(failure.what())}}));
 }
 
+bool CommitInDoubt(const Error& error) {
+    return error.kind() == ErrorKind::Unavailable &&
+           error.message().id() == MessageId::DatabaseCommitInDoubt;
+}
+
 std::string FirstLine(std::string_view message) {
     const std::size_t end = message.find('\n');
     return std::string(message.substr(0, end));
@@ -33,10 +38,11 @@ Pool::~Pool() {
     threads_.join();
 }
 
-std::unique_ptr<pqxx::connection> Pool::Acquire() {
+std::unique_ptr<pqxx::connection> Pool::Acquire(bool& reused) {
     {
         const std::lock_guard lock(mutex_);
-        if (!idle_.empty()) {
+        reused = !idle_.empty();
+        if (reused) {
             std::unique_ptr<pqxx::connection> connection = std::move(idle_.back());
             idle_.pop_back();
             return connection;
@@ -61,7 +67,15 @@ void Pool::Fail(Lease& lease, const pqxx::failure& failure) {
     throw UnavailableError(failure);
 }
 
-Pool::Lease::Lease(Pool& pool) : pool_(pool), connection_(pool.Acquire()) {
+void Pool::FailInDoubt(Lease& lease, const pqxx::failure& failure) {
+    lease.Discard();
+    ++errors_;
+    throw Error(
+        ErrorKind::Unavailable,
+        Message(MessageId::DatabaseCommitInDoubt, {{"problem", FirstLine(failure.what())}}));
+}
+
+Pool::Lease::Lease(Pool& pool) : pool_(pool), connection_(pool.Acquire(reused_)) {
     ++pool_.in_use_;
 }
 

@@ -10,7 +10,9 @@
 // Ownership: the Pool outlives every call made through it; destruction finishes queued calls and
 // joins the threads.
 // Throws: whatever the work function throws reaches the caller; a connection that cannot be made
-// or breaks becomes jobd::Error(Unavailable, "database: ...").
+// or breaks becomes jobd::Error(Unavailable, "database: ..."); one that breaks during COMMIT is
+// Unavailable with CommitInDoubt() true. A call that found its idle connection cut runs once
+// more on a new connection first.
 // A LISTEN connection is not pooled: make it from the same URL and watch its socket on the io
 // thread.
 
@@ -48,6 +50,10 @@ using TxResult = std::invoke_result_t<Fn&, pqxx::work&>;
 
 // A lost or unreachable database as jobd reports it: Unavailable, "database: <libpq's reason>".
 Error UnavailableError(const pqxx::failure& failure);
+
+// True for the Unavailable error of a call whose connection broke during COMMIT: its writes may
+// or may not have been committed (message DatabaseCommitInDoubt).
+bool CommitInDoubt(const Error& error);
 
 // The first line of a (libpq) message: the rest repeats the query or hints at psql usage.
 std::string FirstLine(std::string_view message);
@@ -93,6 +99,9 @@ private:
     TxResult<Fn> Execute(Fn& fn);
 
     template <typename Fn>
+    TxResult<Fn> Transact(Lease& lease, Fn& fn);
+
+    template <typename Fn>
     Value<Fn> ExecuteValue(Fn& fn);
 
     template <typename Fn, typename Handler>
@@ -101,9 +110,12 @@ private:
     template <typename Task>
     void Post(Task task);
 
-    std::unique_ptr<pqxx::connection> Acquire();
+    // An idle connection (reused = true) or a new one.
+    std::unique_ptr<pqxx::connection> Acquire(bool& reused);
     void Return(std::unique_ptr<pqxx::connection> connection);
     [[noreturn]] void Fail(Lease& lease, const pqxx::failure& failure);
+    // The connection broke while COMMIT was under way: the transaction may have committed.
+    [[noreturn]] void FailInDoubt(Lease& lease, const pqxx::failure& failure);
 
     const std::string url_;
     const int size_;
@@ -130,33 +142,53 @@ public:
 
     pqxx::connection& connection() { return *connection_; }
 
+    // Taken from the idle connections rather than made for this call.
+    bool reused() const { return reused_; }
+
     void Discard() { connection_.reset(); }
 
 private:
     Pool& pool_;
+    bool reused_ = false;
     std::unique_ptr<pqxx::connection> connection_;
 };
 
 template <typename Fn>
+TxResult<Fn> Pool::Transact(Lease& lease, Fn& fn) {
+    pqxx::work tx{lease.connection()};
+    if constexpr (std::is_void_v<TxResult<Fn>>) {
+        fn(tx);
+        tx.commit();
+    } else {
+        TxResult<Fn> result = fn(tx);
+        tx.commit();
+        return result;
+    }
+}
+
+// A connection that idled in the pool may have been cut meanwhile (a database restart): when it
+// fails before COMMIT was sent, nothing was written, so the call runs once more on a fresh
+// connection instead of failing once per idle connection after every restart.
+template <typename Fn>
 TxResult<Fn> Pool::Execute(Fn& fn) {
-    Lease lease(*this);
-    try {
-        pqxx::work tx{lease.connection()};
-        if constexpr (std::is_void_v<TxResult<Fn>>) {
-            fn(tx);
-            tx.commit();
-        } else {
-            TxResult<Fn> result = fn(tx);
-            tx.commit();
-            return result;
+    for (bool first = true;; first = false) {
+        Lease lease(*this);
+        try {
+            return Transact(lease, fn);
+        } catch (const pqxx::in_doubt_error& e) {
+            FailInDoubt(lease, e);
+        } catch (const pqxx::failure& e) {
+            // Any failure that left the connection closed (broken_connection, or a FATAL
+            // admin_shutdown sql_error) is the database's absence, not the statement's fault.
+            if (lease.connection().is_open()) {
+                ++errors_;
+                throw;
+            }
+            if (!(first && lease.reused())) {
+                Fail(lease, e);
+            }
+            lease.Discard();
         }
-    } catch (const pqxx::broken_connection& e) {
-        Fail(lease, e);
-    } catch (const pqxx::in_doubt_error& e) {
-        Fail(lease, e);
-    } catch (const pqxx::failure&) {
-        ++errors_;
-        throw;
     }
 }
 

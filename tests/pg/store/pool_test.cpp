@@ -172,7 +172,8 @@ TEST(Pool, UnreachableDatabaseIsUnavailable) {
     EXPECT_EQ(pool.InUse(), 0);
 }
 
-// A database restart or a killed backend must cost at most the call that finds it broken.
+// A database restart or a killed backend costs no call: the call that finds its idle connection
+// cut runs again on a new one (nothing was sent, so nothing can be written twice).
 TEST(Pool, ReconnectsAfterTheServerDropsTheConnection) {
     const TestDatabase db;
     Pool pool(db.url(), 1);
@@ -185,13 +186,24 @@ TEST(Pool, ReconnectsAfterTheServerDropsTheConnection) {
             tx.exec_params1("SELECT pg_terminate_backend($1, 10000)", old_pid)[0].as<bool>());
     }
 
+    const int new_pid = BackendPid(pool);
+    EXPECT_NE(new_pid, old_pid);
+    EXPECT_EQ(pool.Errors(), 0U);
+}
+
+// A connection made for the call itself that breaks is not tried again: the caller decides
+// (the engine retries with backoff, the API answers 503).
+TEST(Pool, ANewConnectionThatBreaksIsUnavailable) {
+    const TestDatabase db;
+    Pool pool(db.url(), 1);
     try {
-        BackendPid(pool);
+        pool.RunSync(
+            [](pqxx::work& tx) { tx.exec0("SELECT pg_terminate_backend(pg_backend_pid())"); });
+        ADD_FAILURE() << "the call succeeded on a terminated backend";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
     }
-    const int new_pid = BackendPid(pool);
-    EXPECT_NE(new_pid, old_pid);
+    EXPECT_EQ(pool.Errors(), 1U);
 }
 
 // jobd_db_pool_waits_total: a call that finds every thread busy waits, one that finds a free

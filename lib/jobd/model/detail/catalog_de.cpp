@@ -129,6 +129,9 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::SkippedMisfire, "Fehlzündung: später als scheduler.misfire_grace gefunden"},
     {MessageId::SkippedOverlap, "Überlappung Forbid: der vorige Lauf dauert noch an"},
     {MessageId::DatabaseUnavailable, "Datenbank: {problem}"},
+    {MessageId::DatabaseCommitInDoubt,
+     "Datenbank: die Verbindung brach beim Commit ab, die Anfrage wurde daher möglicherweise "
+     "ausgeführt: {problem}"},
     {MessageId::ListenConnectionClosed, "Datenbank: die LISTEN-Verbindung wurde geschlossen"},
     {MessageId::JobChangeSocketDup,
      "Listener für Auftragsänderungen: Socket kann nicht dupliziert werden"},

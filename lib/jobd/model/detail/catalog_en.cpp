@@ -123,6 +123,9 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::SkippedMisfire, "misfire: found later than scheduler.misfire_grace"},
     {MessageId::SkippedOverlap, "overlap Forbid: the previous run is still going"},
     {MessageId::DatabaseUnavailable, "database: {problem}"},
+    {MessageId::DatabaseCommitInDoubt,
+     "database: the connection was lost while committing, so the request may have been carried "
+     "out: {problem}"},
     {MessageId::ListenConnectionClosed, "database: the LISTEN connection was closed"},
     {MessageId::JobChangeSocketDup, "job change listener: cannot dup the socket"},
     {MessageId::ListenFailed, "cannot listen on {address}: {problem}"},

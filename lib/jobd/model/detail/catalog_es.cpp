@@ -135,6 +135,9 @@ constexpr CatalogEntry kEntries[] = {
      "activación perdida: encontrada más tarde que scheduler.misfire_grace"},
     {MessageId::SkippedOverlap, "solapamiento Forbid: la ejecución anterior sigue en curso"},
     {MessageId::DatabaseUnavailable, "base de datos: {problem}"},
+    {MessageId::DatabaseCommitInDoubt,
+     "base de datos: la conexión se perdió durante el commit, así que la solicitud puede haberse "
+     "ejecutado: {problem}"},
     {MessageId::ListenConnectionClosed, "base de datos: se cerró la conexión LISTEN"},
     {MessageId::JobChangeSocketDup,
      "receptor de cambios de trabajos: no se puede duplicar el socket"},

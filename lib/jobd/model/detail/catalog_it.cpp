@@ -135,6 +135,9 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::SkippedOverlap,
      "sovrapposizione Forbid: l'esecuzione precedente è ancora in corso"},
     {MessageId::DatabaseUnavailable, "database: {problem}"},
+    {MessageId::DatabaseCommitInDoubt,
+     "database: la connessione si è interrotta durante il commit, quindi la richiesta potrebbe "
+     "essere stata eseguita: {problem}"},
     {MessageId::ListenConnectionClosed, "database: la connessione LISTEN è stata chiusa"},
     {MessageId::JobChangeSocketDup,
      "listener delle modifiche ai processi: impossibile duplicare il socket"},

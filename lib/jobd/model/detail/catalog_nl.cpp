@@ -125,6 +125,9 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::SkippedMisfire, "gemiste start: later gevonden dan scheduler.misfire_grace"},
     {MessageId::SkippedOverlap, "overlap Forbid: de vorige uitvoering loopt nog"},
     {MessageId::DatabaseUnavailable, "database: {problem}"},
+    {MessageId::DatabaseCommitInDoubt,
+     "database: de verbinding viel weg tijdens de commit, dus het verzoek is mogelijk uitgevoerd: "
+     "{problem}"},
     {MessageId::ListenConnectionClosed, "database: de LISTEN-verbinding is gesloten"},
     {MessageId::JobChangeSocketDup, "listener voor taakwijzigingen: kan de socket niet dupliceren"},
     {MessageId::ListenFailed, "kan niet luisteren op {address}: {problem}"},

@@ -126,6 +126,8 @@ constexpr CatalogEntry kEntries[] = {
     {MessageId::SkippedMisfire, "missad körning: hittades senare än scheduler.misfire_grace"},
     {MessageId::SkippedOverlap, "överlappning Forbid: föregående körning pågår fortfarande"},
     {MessageId::DatabaseUnavailable, "databas: {problem}"},
+    {MessageId::DatabaseCommitInDoubt,
+     "databas: anslutningen bröts under commit, så begäran kan ha utförts: {problem}"},
     {MessageId::ListenConnectionClosed, "databas: LISTEN-anslutningen stängdes"},
     {MessageId::JobChangeSocketDup, "lyssnare för jobbändringar: kan inte duplicera socketen"},
     {MessageId::ListenFailed, "kan inte lyssna på {address}: {problem}"},
