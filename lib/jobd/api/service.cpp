@@ -164,9 +164,12 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
     const bool execute = spec->operation == auth::Operation::executeJob;
     // Given back below unless the committed run was inserted claimed onto it.
     const bool reserved = execute && engine_.ReserveWorker();
+    // What the operation asks of the engine, kept apart so that a commit in doubt can still
+    // hand its runs over (below). Written on the pool thread before the commit, read here after.
+    auto pending = std::make_shared<Effects>();
     // The pool thread reads these members; the Service outlives every request (daemon wiring).
     auto operation =
-        [this, spec, call = std::move(call), config = Config(), reserved](pqxx::work& tx) {
+        [this, spec, call = std::move(call), config = Config(), reserved, pending](pqxx::work& tx) {
             const TimePoint now = Now();
             const Principal principal = Authenticate(tx, call);
             OperationContext ctx{spec->operation,
@@ -178,33 +181,50 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
                                  {},
                                  reserved};
             boost::json::object answer = spec->run(ctx, tx);
-            return std::pair(std::move(answer), std::move(ctx.effects));
+            *pending = ctx.effects;
+            return answer;
         };
-    std::pair<boost::json::object, Effects> done;
+    boost::json::object result;
     try {
-        done = co_await db_.Run(std::move(operation));
+        result = co_await db_.Run(std::move(operation));
+    } catch (const Error& e) {
+        if (reserved) {
+            engine_.ReleaseWorker();
+        }
+        if (store::CommitInDoubt(e)) {
+            // The runs may be committed (Queued, or Running on this node when inserted
+            // claimed): handed over anyway, they start if their rows exist (the claim finds
+            // no row otherwise), so an accepted run is never left unseen. The caller gets the
+            // in-doubt 503, which says the request may have been carried out.
+            if (pending->start_claimed) {
+                engine_.EnqueueInDoubt(engine::QueuedRunOf(pending->start_claimed->run));
+            }
+            for (const auto& run : pending->run_now) {
+                engine_.EnqueueInDoubt(run);
+            }
+        }
+        throw;
     } catch (...) {
         if (reserved) {
             engine_.ReleaseWorker();
         }
         throw;
     }
-    auto& [result, effects] = done;
-    if (effects.start_claimed) {
-        engine_.StartClaimed(std::move(*effects.start_claimed), requested_at);
+    if (pending->start_claimed) {
+        engine_.StartClaimed(std::move(*pending->start_claimed), requested_at);
     } else if (reserved) {
         engine_.ReleaseWorker();
     }
-    for (const auto& run : effects.run_now) {
+    for (const auto& run : pending->run_now) {
         engine_.Enqueue(run, true, execute ? std::optional(requested_at) : std::nullopt);
     }
-    for (const RunId run : effects.stop) {
+    for (const RunId run : pending->stop) {
         engine_.Stop(run);
     }
-    if (effects.wake_scheduler) {
+    if (pending->wake_scheduler) {
         engine_.WakeScheduler();
     }
-    co_return std::move(result);
+    co_return result;
 }
 
 Principal Service::Authenticate(pqxx::work& tx, const Call& call) {

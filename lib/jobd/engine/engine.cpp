@@ -1,5 +1,6 @@
 #include "jobd/engine/engine.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,9 +18,17 @@
 #include "jobd/schedule/schedule.hpp"
 #include "jobd/store/nodes.hpp"
 #include "jobd/store/pool.hpp"
+#include "jobd/store/runs.hpp"
 
 namespace jobd::engine {
 namespace {
+
+// What a run's final transaction committed (Engine::Finish).
+struct Finished {
+    Run run;
+    std::optional<RunId> retry;
+    bool ended_elsewhere = false;  // not this node's end: nothing more to report
+};
 
 namespace asio = boost::asio;
 using asio::use_awaitable;
@@ -149,6 +158,7 @@ public:
 
     RunOutput output;
     std::vector<RunDetail> unsaved;  // taken from output, not yet committed
+    int committed = 0;               // details known committed (store::AppendDetailsOnce)
     std::shared_ptr<exec::ChildProcess> child;
     std::optional<exec::Outcome> outcome;
     std::optional<Message> failure;  // for a SpawnFailed outcome jobd made: why, as a message
@@ -378,25 +388,36 @@ void Engine::WakeAt(std::optional<TimePoint> next_fire) {
 }
 
 asio::awaitable<void> Engine::ScheduleLoop() {
+    // A pass whose commit was in doubt may have queued runs this node never heard of: the next
+    // pass also picks up the Queued runs in the database (the claim makes a duplicate harmless).
+    bool adopt = false;
     while (!draining_) {
         // Changes reported while the scan runs lower wake_at_ again; the scan may not see them.
         wake_at_ = TimePoint::max();
         const auto grace = settings_.misfire_grace;
         const std::string node = settings_.node;
-        auto fire = [grace, node](pqxx::work& tx) {
-            return FireDue(tx, Now(), grace, kFireBatch, node);
+        auto fire = [grace, node, adopt](pqxx::work& tx) {
+            const TimePoint now = Now();
+            FiredBatch batch = FireDue(tx, now, grace, kFireBatch, node);
+            return std::pair(std::move(batch),
+                             adopt ? store::QueuedRuns(tx, now) : std::vector<Run>{});
         };
         std::optional<TimePoint> next;
         try {
-            const FiredBatch batch = co_await db_.Run(std::move(fire));
+            const auto [batch, waiting] = co_await db_.Run(std::move(fire));
+            adopt = false;
             metrics_.FiresClaimed(batch.runs.size(), batch.skipped);
             queue_.insert(queue_.end(), batch.runs.begin(), batch.runs.end());
+            for (const Run& run : waiting) {
+                Adopt(QueuedRunOf(run));
+            }
             Pump();
             next = NextScan(batch, Now());
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Unavailable) {
                 throw;
             }
+            adopt = adopt || store::CommitInDoubt(e);
             // Not Persist: a shutdown must not wait for the database to come back to fire.
             Log().warn("scheduler cannot reach the database error=\"{}\"", e.what());
             next = Now() + kSchedulerRetry;
@@ -419,6 +440,23 @@ asio::awaitable<void> Engine::SleepUntilWake() {
         scheduler_wake_.expires_after(
             std::min<std::chrono::microseconds>(wake_at_ - now, kMaxTimerWait));
         co_await scheduler_wake_.async_wait(asio::as_tuple(use_awaitable));
+    }
+}
+
+void Engine::EnqueueInDoubt(QueuedRun run) {
+    asio::dispatch(strand_, [this, run] {
+        resume_claims_.insert(run.run);
+        queue_.push_front(run);
+        Pump();
+    });
+}
+
+void Engine::Adopt(QueuedRun run) {
+    const bool queued = std::any_of(
+        queue_.begin(), queue_.end(), [&](const QueuedRun& q) { return q.run == run.run; });
+    if (!queued && !active_.contains(run.run) && !pending_retries_.contains(run.run)) {
+        Log().info("queued run picked up company={} run={}", run.company, run.run);
+        queue_.push_back(run);
     }
 }
 
@@ -540,6 +578,10 @@ void Engine::Pump() {
         if (!next) {
             --workers_busy_;
             break;
+        }
+        if (active_.contains(next->run)) {
+            --workers_busy_;
+            continue;  // queued twice (announced twice): one supervision per run
         }
         const auto requested = requested_at_.extract(next->run);
         Activate(*next,
@@ -694,8 +736,11 @@ asio::awaitable<void> Engine::Supervise(RunId id, std::optional<store::RunLaunch
     if (!launch) {
         const std::string node = settings_.node;
         const store::ClaimLimits limits{settings_.per_company_max_concurrent_runs};
-        auto claim = [id, node, limits](pqxx::work& tx) {
-            return store::ClaimRun(tx, id, node, limits);
+        // A repeated claim (Persist retrying after a lost connection) may find its first
+        // attempt committed: the run Running on this node is then this claim's, not another's.
+        auto attempts = std::make_shared<int>(resume_claims_.erase(id) > 0 ? 1 : 0);
+        auto claim = [id, node, limits, attempts](pqxx::work& tx) {
+            return store::ClaimRun(tx, id, node, limits, (*attempts)++ > 0);
         };
         launch = co_await Persist(std::move(claim));
     }
@@ -759,13 +804,15 @@ asio::awaitable<void> Engine::Follow(RunId id, std::shared_ptr<Supervisor> super
 asio::awaitable<void> Engine::Flush(RunId id, std::shared_ptr<Supervisor> supervisor) {
     const auto progress = supervisor->TakePending();
     try {
-        auto write = [id, batch = supervisor->unsaved, progress](pqxx::work& tx) {
-            store::AppendDetails(tx, id, batch);
+        auto write = [id, batch = supervisor->unsaved, committed = supervisor->committed, progress](
+                         pqxx::work& tx) {
+            const int now_committed = store::AppendDetailsOnce(tx, id, batch, committed);
             if (progress) {
                 store::UpdateProgress(tx, id, progress->percent, progress->message);
             }
+            return now_committed;
         };
-        co_await db_.Run(std::move(write));
+        supervisor->committed = co_await db_.Run(std::move(write));
         supervisor->unsaved.clear();
     } catch (const Error& e) {
         // Kept in `unsaved` and written with the run's end (contract §9: nothing is lost).
@@ -787,30 +834,43 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
     const std::optional<TimePoint> retry_due =
         retry_delay ? std::optional<TimePoint>(Now() + *retry_delay) : std::nullopt;
     // The run's end and its retry commit together: a failed run is never left without the
-    // retry its job asks for.
+    // retry its job asks for. Repeated after a lost acknowledgement, it finds the run ended by
+    // its first attempt and writes nothing twice (details, end, retry).
     const std::string node = settings_.node;
-    auto finish = [id, details = std::move(supervisor->unsaved), progress, end, retry_due, node](
-                      pqxx::work& tx) {
-        store::AppendDetails(tx, id, details);
+    auto finish = [id,
+                   details = std::move(supervisor->unsaved),
+                   committed = supervisor->committed,
+                   progress,
+                   end,
+                   retry_due,
+                   node](pqxx::work& tx) -> Finished {
+        store::AppendDetailsOnce(tx, id, details, committed);
         if (progress) {
             store::UpdateProgress(tx, id, progress->percent, progress->message);
         }
         auto run = store::FinishRun(tx, id, end, node);
+        if (!run) {
+            Run stored = store::RunById(tx, id);
+            // Lost is never this node's own end: the node was declared lost meanwhile, and the
+            // run's outcome and retry were written by the node that declared it (fencing).
+            if (stored.state == RunState::Lost || stored.node != node) {
+                return {std::move(stored), std::nullopt, true};
+            }
+            const auto retry = store::RetryOf(tx, stored);
+            return {std::move(stored), retry, false};
+        }
         const auto retry =
-            run && retry_due ? std::optional<RunId>(store::InsertRetry(tx, *run, *retry_due, node))
-                             : std::nullopt;
-        return std::pair(std::move(run), retry);
+            retry_due ? std::optional<RunId>(store::InsertRetry(tx, *run, *retry_due, node))
+                      : std::nullopt;
+        return {std::move(*run), retry, false};
     };
-    const auto [stored, retry] = co_await Persist(std::move(finish));
-    if (!stored) {
-        // Fencing: this node was declared lost meanwhile, the run is Lost and its outcome and
-        // retry were written by the node that declared it.
+    const auto [finished, retry, ended_elsewhere] = co_await Persist(std::move(finish));
+    if (ended_elsewhere) {
         Log().warn("run end not recorded, the run was declared lost run={} state={}",
                    id,
                    ToString(end.state));
         co_return;
     }
-    const Run& finished = *stored;
     if (retry) {
         Log().info("run retry queued company={} run={} retry_run={} attempt={} in_ms={}",
                    finished.company,

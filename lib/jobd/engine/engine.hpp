@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,11 @@ public:
     // ReleaseWorker.
     bool ReserveWorker();
     void ReleaseWorker();
+
+    // A run an API call may have committed (its COMMIT in doubt), Queued or Running on this node
+    // without a process: queued ahead, and its claim accepts it Running on this node. A run
+    // whose row was not committed is found by no claim and dropped.
+    void EnqueueInDoubt(QueuedRun run);
 
     // Starts, on the worker ReserveWorker took, a run committed Running on this node.
     void StartClaimed(store::RunLaunch launch,
@@ -170,6 +176,8 @@ private:
                   std::optional<std::chrono::steady_clock::time_point> requested_at,
                   std::optional<store::RunLaunch> launch,
                   bool stop_at_once);
+    // Queues a run found Queued in the database unless this node already has it.
+    void Adopt(QueuedRun run);
     std::optional<QueuedRun> TakeNext();
     void OnRunDone(RunId run);
     // Queues a retry when it is due; a pending retry stays Queued in the database meanwhile.
@@ -205,6 +213,7 @@ private:
     std::map<CompanyId, int> company_active_;  // workers.per_company_max_concurrent_runs
     std::map<JobId, int> job_active_;          // overlap Queue
     std::map<RunId, std::unique_ptr<boost::asio::steady_timer>> pending_retries_;
+    std::set<RunId> resume_claims_;  // EnqueueInDoubt: claims that accept Running on this node
     bool draining_ = false;
     // Workers taken (active_ plus reservations) and their limit, shared with ReserveWorker's
     // callers; the limit follows settings_.max_concurrent_runs, and is 0 once draining.

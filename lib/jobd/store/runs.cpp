@@ -133,6 +133,12 @@ constexpr const char* kNotifyIfReleasedOfCompany = R"sql(
     SELECT pg_notify($1, '') WHERE EXISTS (
         SELECT 1 FROM runs WHERE company_id = $2 AND state = 'Queued' AND holder IS NULL))sql";
 
+constexpr const char* kRetryOf = R"sql(
+    SELECT id FROM runs WHERE first_run_id = $1 AND attempt = $2 AND trigger = 'Retry')sql";
+
+constexpr const char* kResumeClaim = R"sql(
+    SELECT 1 FROM runs WHERE id = $1 AND state = 'Running' AND node = $2)sql";
+
 constexpr const char* kMarkLost = R"sql(
     UPDATE runs SET state = 'Lost', ended_at = now(), reason = $2, reason_message = $3::jsonb
     WHERE node = $1 AND state = 'Running'
@@ -282,10 +288,11 @@ RunId InsertRun(pqxx::work& tx, const NewRun& run) {
         .as<RunId>();
 }
 
-std::optional<RunLaunch> ClaimRun(pqxx::work& tx,
-                                  RunId id,
-                                  const std::string& node,
-                                  const ClaimLimits& limits) {
+std::optional<RunLaunch> ClaimRun(
+    pqxx::work& tx, RunId id, const std::string& node, const ClaimLimits& limits, bool resuming) {
+    if (resuming && !tx.exec_params(kResumeClaim, id, node).empty()) {
+        return ReadLaunch(tx, id);
+    }
     if (!limits.per_company && !tx.exec_params(kClaimUnlimited, id, node).empty()) {
         return ReadLaunch(tx, id);
     }
@@ -378,6 +385,19 @@ void AppendDetails(pqxx::work& tx, RunId id, const std::vector<RunDetail>& detai
     tx.exec_params0(kInsertDetails, id, boost::json::serialize(batch));
 }
 
+int AppendDetailsOnce(pqxx::work& tx,
+                      RunId id,
+                      const std::vector<RunDetail>& details,
+                      int committed) {
+    const int stored =
+        tx.exec_params1("SELECT detail_rows FROM runs WHERE id = $1 FOR UPDATE", id)[0].as<int>();
+    const auto done = static_cast<std::size_t>(std::max(0, stored - committed));
+    if (done < details.size()) {
+        AppendDetails(tx, id, std::vector<RunDetail>(details.begin() + done, details.end()));
+    }
+    return stored + static_cast<int>(details.size() - std::min(done, details.size()));
+}
+
 void UpdateProgress(pqxx::work& tx, RunId id, int progress, const std::string& message) {
     tx.exec_params0(kUpdateProgress, id, progress, message);
 }
@@ -395,6 +415,19 @@ std::optional<Run> FinishRun(pqxx::work& tx, RunId id, const RunEnd& end, const 
     }
     tx.exec_params(kNotifyIfReleasedOfCompany, kRunsReleasedChannel, rows[0][0].as<CompanyId>());
     return SelectRun(tx, id);
+}
+
+Run RunById(pqxx::work& tx, RunId id) {
+    return SelectRun(tx, id);
+}
+
+std::optional<RunId> RetryOf(pqxx::work& tx, const Run& failed) {
+    const auto rows =
+        tx.exec_params(kRetryOf, failed.first_run.value_or(failed.id), failed.attempt + 1);
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    return rows[0][0].as<RunId>();
 }
 
 StopRequest StopJobRuns(pqxx::work& tx, JobId job, const Message& reason) {
@@ -461,6 +494,13 @@ std::vector<Run> ReleaseOrphanedRuns(pqxx::work& tx, const std::string& self) {
         tx.exec_params(kNotifyReleased, kRunsReleasedChannel);
     }
     return adopted;
+}
+
+std::vector<Run> QueuedRuns(pqxx::work& tx, TimePoint due_by) {
+    return ReadRuns(tx.exec_params(
+        SelectRuns("r.state = 'Queued' AND (r.trigger <> 'Retry' OR r.scheduled_for <= "
+                   "jobd_ts($1)) ORDER BY r.id"),
+        ToMicros(due_by)));
 }
 
 std::optional<Run> FindRun(pqxx::work& tx, const RunHandle& handle) {

@@ -50,11 +50,13 @@ struct ClaimLimits {
 // starting it would break a limit: its company has `limits.per_company` runs Running on any
 // node, or its job (overlap Queue) has a run Running. A run refused for a limit is released
 // (holder NULL) and taken again when a run of its company ends (FinishRun's notification).
-// The state check in the UPDATE makes a claim happen once.
+// The state check in the UPDATE makes a claim happen once. `resuming`: this claim repeats one
+// whose commit was in doubt, so a run already Running on `node` is its own.
 std::optional<RunLaunch> ClaimRun(pqxx::work& tx,
                                   RunId id,
                                   const std::string& node,
-                                  const ClaimLimits& limits);
+                                  const ClaimLimits& limits,
+                                  bool resuming = false);
 
 // Up to `limit` released Queued runs (holder NULL; retries only once due), executeJob's first,
 // then oldest first, now held by `node`; runs the limits would refuse at once are left alone.
@@ -73,6 +75,15 @@ RunLaunch ReadLaunch(pqxx::work& tx, RunId id);
 
 void AppendDetails(pqxx::work& tx, RunId id, const std::vector<RunDetail>& details);
 
+// Appends the details a run's writer has not had committed yet, when `details` starts with the
+// run's details after the first `committed` ones: a batch whose commit was in doubt and is sent
+// again (with what came since) is not written twice. Returns the run's detail count now, the
+// writer's next `committed`. Locks the run's row.
+int AppendDetailsOnce(pqxx::work& tx,
+                      RunId id,
+                      const std::vector<RunDetail>& details,
+                      int committed);
+
 void UpdateProgress(pqxx::work& tx, RunId id, int progress, const std::string& message);
 
 struct RunEnd {
@@ -87,6 +98,12 @@ struct RunEnd {
 // issue #6). NOTIFYs kRunsReleasedChannel when released runs of its company wait (a run refused for
 // a limit may start now).
 std::optional<Run> FinishRun(pqxx::work& tx, RunId id, const RunEnd& end, const std::string& node);
+
+// The run as stored now. Throws pqxx::unexpected_rows when there is no such run.
+Run RunById(pqxx::work& tx, RunId id);
+
+// The retry InsertRetry made for `failed`, if any.
+std::optional<RunId> RetryOf(pqxx::work& tx, const Run& failed);
 
 // The next attempt of a failed or lost run (trigger Retry), due at `due` and held by `holder`;
 // its attempt number and first run link it to the original.
@@ -119,6 +136,9 @@ std::vector<RunLaunch> LoseOrphanedRuns(pqxx::work& tx);
 // Queued runs held by a node that has no row any more: retries not yet due become held by `self`
 // (returned: it arms them), the others are released and kRunsReleasedChannel is NOTIFYed.
 std::vector<Run> ReleaseOrphanedRuns(pqxx::work& tx, const std::string& self);
+
+// Every Queued run that may start by `due_by` (retries not due yet are left out), oldest first.
+std::vector<Run> QueuedRuns(pqxx::work& tx, TimePoint due_by);
 
 std::optional<Run> FindRun(pqxx::work& tx, const RunHandle& handle);
 

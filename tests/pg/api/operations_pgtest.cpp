@@ -197,6 +197,35 @@ TEST_F(OperationsTest, DetailsPageAndFilterByLogType) {
     EXPECT_EQ(finished->detail_rows, 5);
 }
 
+// A write repeated after its commit was in doubt (issue #6): nothing is written twice.
+TEST_F(OperationsTest, WritesRepeatedAfterAnUnknownCommitApplyOnce) {
+    const auto run = ParseRunHandle(Execute("Allow").at("runHandle").as_string());
+    pqxx::connection connection{db_.url()};
+    pqxx::work tx{connection};
+    ASSERT_TRUE(store::ClaimRun(tx, run->run, "node-a", {}));
+    EXPECT_FALSE(store::ClaimRun(tx, run->run, "node-a", {}));
+    EXPECT_FALSE(store::ClaimRun(tx, run->run, "node-b", {}, /*resuming=*/true));
+    EXPECT_TRUE(store::ClaimRun(tx, run->run, "node-a", {}, /*resuming=*/true));
+    const std::vector<RunDetail> first{{kNow, "Output", "1", {}, {}, {}, std::nullopt},
+                                       {kNow, "Output", "2", {}, {}, {}, std::nullopt}};
+    EXPECT_EQ(store::AppendDetailsOnce(tx, run->run, first, 0), 2);
+    // The same batch again with one more line, as after a lost acknowledgement.
+    auto again = first;
+    again.push_back({kNow, "Output", "3", {}, {}, {}, std::nullopt});
+    EXPECT_EQ(store::AppendDetailsOnce(tx, run->run, again, 0), 3);
+    EXPECT_EQ(store::AppendDetailsOnce(tx, run->run, {}, 3), 3);
+    const auto page = store::RunDetails(tx, run->run, {});
+    ASSERT_EQ(page.total_rows, 3);
+    EXPECT_EQ(page.details[2].message, "3");
+    const auto failed =
+        store::FinishRun(tx, run->run, {RunState::Failed, 1, std::nullopt}, "node-a");
+    ASSERT_TRUE(failed);
+    EXPECT_FALSE(store::FinishRun(tx, run->run, {RunState::Failed, 1, std::nullopt}, "node-a"));
+    EXPECT_FALSE(store::RetryOf(tx, *failed));
+    const RunId retry = store::InsertRetry(tx, *failed, kNow, "node-a");
+    EXPECT_EQ(store::RetryOf(tx, *failed), retry);
+}
+
 // Contract §5 "Locale": jobd's own reason and details keep their message beside the English text;
 // a row without one (older jobd) or with an id this jobd does not know reads back without one.
 TEST_F(OperationsTest, OwnReasonAndDetailsKeepTheirMessage) {
