@@ -72,7 +72,7 @@ public:
               [this]() { engine_.RunsReleased(); }),
           service_(pool_, engine_, config_),
           router_(
-              service_, [this]() { return Healthy(); }, metrics_, [this]() { return Scrape(); }),
+              service_, [this]() { return Health(); }, metrics_, [this]() { return Scrape(); }),
           server_(
               io,
               config_->api,
@@ -97,9 +97,20 @@ public:
     }
 
 private:
-    asio::awaitable<bool> Healthy() {
-        co_await pool_.Run([](pqxx::work& tx) { tx.exec("SELECT 1"); });
-        co_return !stopping_;
+    // /healthz (docs/operations.md): the database through the pool, the engine on its strand,
+    // the outcome directory by two syscalls; nothing blocks the io thread.
+    asio::awaitable<api::HealthReport> Health() {
+        api::HealthReport report;
+        try {
+            co_await pool_.Run([](pqxx::work& tx) { tx.exec("SELECT 1"); });
+        } catch (const Error& e) {
+            report.database_problem = e.what();
+        }
+        const engine::EngineStats stats = co_await engine_.Stats();
+        report.stopping = stopping_;
+        report.scheduler_running = stats.scheduling;
+        report.log_dir_problem = outcomes_.Problem();
+        co_return report;
     }
 
     // Engine figures come from its strand, the pool's from atomics: nothing here blocks.

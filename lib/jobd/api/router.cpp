@@ -187,17 +187,37 @@ boost::asio::awaitable<Router::Routed> Router::Json(HttpRequest request, std::st
         label};
 }
 
+std::string HealthJson(const HealthReport& report) {
+    boost::json::object database{{"reachable", !report.database_problem}};
+    if (report.database_problem) {
+        database["reason"] = *report.database_problem;
+    }
+    boost::json::object log_dir{{"writable", !report.log_dir_problem}};
+    if (report.log_dir_problem) {
+        log_dir["reason"] = *report.log_dir_problem;
+    }
+    const char* scheduler =
+        report.stopping ? "stopping" : (report.scheduler_running ? "running" : "stopped");
+    return boost::json::serialize(boost::json::object{
+        {"status", report.Healthy() ? "ok" : "unavailable"},
+        {"database", std::move(database)},
+        {"scheduler", scheduler},
+        {"logDir", std::move(log_dir)},
+    });
+}
+
 boost::asio::awaitable<HttpResponse> Router::Health() {
-    bool healthy = false;
     try {
-        healthy = co_await health_();
+        const HealthReport report = co_await health_();
+        if (!report.Healthy()) {
+            Log().warn("unhealthy {}", HealthJson(report));
+        }
+        co_return HttpResponse{
+            report.Healthy() ? 200 : 503, std::string(kJsonContentType), HealthJson(report), {}};
     } catch (const std::exception& e) {
         Log().warn("health check failed error=\"{}\"", e.what());
     }
-    co_return HttpResponse{healthy ? 200 : 503,
-                           std::string(kJsonContentType),
-                           healthy ? R"({"status":"ok"})" : R"({"status":"unavailable"})",
-                           {}};
+    co_return HttpResponse{503, std::string(kJsonContentType), R"({"status":"unavailable"})", {}};
 }
 
 boost::asio::awaitable<HttpResponse> Router::Scrape() {

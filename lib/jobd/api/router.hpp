@@ -7,6 +7,7 @@
 // Threads: Route() is awaited on a connection's strand and resumes there.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,8 +23,23 @@ namespace jobd::api {
 
 class Service;
 
-// /healthz: true when the database answers and the scheduler runs.
-using HealthCheck = std::function<boost::asio::awaitable<bool>()>;
+// What /healthz reports (docs/operations.md "Health"); healthy when nothing is wrong.
+struct HealthReport {
+    bool stopping = false;                        // SIGTERM received: draining
+    std::optional<std::string> database_problem;  // nullopt: `SELECT 1` answered
+    bool scheduler_running = false;
+    std::optional<std::string> log_dir_problem;  // log.dir/companies; nullopt: writable
+
+    bool Healthy() const {
+        return !stopping && !database_problem && scheduler_running && !log_dir_problem;
+    }
+};
+
+// The JSON body of /healthz for a report.
+std::string HealthJson(const HealthReport& report);
+
+// /healthz: gathers the report; must not block the connection's strand.
+using HealthCheck = std::function<boost::asio::awaitable<HealthReport>()>;
 
 // /metrics: the Prometheus text exposition; must not block the connection's strand.
 using MetricsPage = std::function<boost::asio::awaitable<std::string>()>;

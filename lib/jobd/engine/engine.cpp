@@ -533,7 +533,7 @@ void Engine::Reload(EngineSettings settings) {
 
 asio::awaitable<EngineStats> Engine::Stats() {
     auto read = [this]() -> asio::awaitable<EngineStats> {
-        co_return EngineStats{queue_.size(), active_.size()};
+        co_return EngineStats{queue_.size(), active_.size(), scheduling_ && !draining_};
     };
     co_return co_await asio::co_spawn(strand_, std::move(read), use_awaitable);
 }

@@ -55,6 +55,7 @@ EngineSettings SettingsFrom(const config::Config& config);
 struct EngineStats {
     std::size_t queued = 0;
     std::size_t running = 0;
+    bool scheduling = false;  // the scheduler loop runs (not stopped by an error or SIGTERM)
 };
 
 class Engine {

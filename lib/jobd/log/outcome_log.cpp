@@ -17,10 +17,21 @@ OutcomeLog::OutcomeLog(std::filesystem::path dir) : companies_dir_(std::move(dir
         throw std::runtime_error("log.dir: cannot create " + companies_dir_.string() + ": " +
                                  ec.message());
     }
-    if (::access(companies_dir_.c_str(), W_OK) != 0) {
-        throw std::runtime_error("log.dir: " + companies_dir_.string() +
-                                 " is not writable: " + std::strerror(errno));
+    if (const auto problem = Problem()) {
+        throw std::runtime_error("log.dir: " + *problem);
     }
+}
+
+std::optional<std::string> OutcomeLog::Problem() const {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(companies_dir_, ec)) {
+        return companies_dir_.string() + " is not a directory" +
+               (ec ? ": " + ec.message() : std::string());
+    }
+    if (::access(companies_dir_.c_str(), W_OK | X_OK) != 0) {
+        return companies_dir_.string() + " is not writable: " + std::strerror(errno);
+    }
+    return std::nullopt;
 }
 
 std::filesystem::path OutcomeLog::FileFor(std::int64_t company) const {

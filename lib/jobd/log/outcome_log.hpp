@@ -34,6 +34,10 @@ public:
 
     std::filesystem::path FileFor(std::int64_t company) const;
 
+    // Why lines cannot be appended now (not a directory, not writable), nullopt when they can:
+    // for /healthz. Two bounded syscalls.
+    std::optional<std::string> Problem() const;
+
 private:
     std::filesystem::path companies_dir_;
 };
