@@ -11,8 +11,8 @@
 // joins the threads.
 // Throws: whatever the work function throws reaches the caller; a connection that cannot be made
 // or breaks becomes jobd::Error(Unavailable, "database: ..."); one that breaks during COMMIT is
-// Unavailable with CommitInDoubt() true. A call that found its idle connection cut runs once
-// more on a new connection first.
+// Unavailable with CommitInDoubt() true. A call that found its idle connection cut runs again
+// on another (see Execute).
 // A LISTEN connection is not pooled: make it from the same URL and watch its socket on the io
 // thread.
 
@@ -167,11 +167,12 @@ TxResult<Fn> Pool::Transact(Lease& lease, Fn& fn) {
 }
 
 // A connection that idled in the pool may have been cut meanwhile (a database restart): when it
-// fails before COMMIT was sent, nothing was written, so the call runs once more on a fresh
-// connection instead of failing once per idle connection after every restart.
+// fails before COMMIT was sent, nothing was written, so the call runs again on the next idle
+// connection or a new one instead of failing once per idle connection after every restart.
+// Bounded: each round discards one idle connection; a new connection's failure is final.
 template <typename Fn>
 TxResult<Fn> Pool::Execute(Fn& fn) {
-    for (bool first = true;; first = false) {
+    while (true) {
         Lease lease(*this);
         try {
             return Transact(lease, fn);
@@ -184,7 +185,7 @@ TxResult<Fn> Pool::Execute(Fn& fn) {
                 ++errors_;
                 throw;
             }
-            if (!(first && lease.reused())) {
+            if (!lease.reused()) {
                 Fail(lease, e);
             }
             lease.Discard();
