@@ -18,6 +18,7 @@
 #include "jobd/api/router.hpp"
 #include "jobd/api/service.hpp"
 #include "jobd/api/tls_context.hpp"
+#include "jobd/config/config.hpp"
 #include "jobd/engine/engine.hpp"
 #include "jobd/engine/job_change_watch.hpp"
 #include "jobd/engine/pruner.hpp"
@@ -137,10 +138,15 @@ private:
 
     // SIGHUP: validate in full, then swap; a bad file keeps the running config.
     void Reload() {
-        const auto next = LoadConfig(config_path_);
-        if (!next) {
-            Log().error("reload refused, keeping the running config file={}",
-                        config_path_.string());
+        std::shared_ptr<const config::Config> next;
+        try {
+            next = std::make_shared<const config::Config>(
+                config::Load(config_path_, config::ProcessEnvironment()));
+        } catch (const config::ConfigError& e) {
+            // The error names the key at fault (contract §4), in the journal with the refusal.
+            Log().error("reload refused, keeping the running config file={} error=\"{}\"",
+                        config_path_.string(),
+                        e.what());
             return;
         }
         // The certificate is part of the config: a bad one refuses the whole reload.

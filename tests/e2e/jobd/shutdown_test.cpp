@@ -109,7 +109,12 @@ TEST_F(ShutdownTest, ReloadWithABadConfigKeepsRunning) {
     const auto config = daemon_.dir() / "jobd.yaml";
     std::ofstream(config, std::ios::app) << "workers:\n  max_concurrent_runs: 0\n";
     daemon_.SendSignal(SIGHUP);
-    EXPECT_TRUE(WaitFor([&] { return daemon_.Log().find("reload refused") != std::string::npos; }));
+    ASSERT_TRUE(WaitFor([&] { return daemon_.Log().find("reload refused") != std::string::npos; }));
+    // The refusal names the key at fault.
+    const std::string log = daemon_.Log();
+    const std::string refusal = log.substr(log.find("reload refused"));
+    EXPECT_NE(refusal.substr(0, refusal.find('\n')).find("max_concurrent_runs"), std::string::npos)
+        << log;
     EXPECT_EQ(daemon_.Get("/healthz").status, 200);
     const std::string run = SubmitAndExecute(daemon_, "after-reload", R"(["/bin/true"])");
     EXPECT_TRUE(WaitFor([&] { return StateOf(daemon_.database_url(), run) == "Succeeded"; }));
