@@ -90,7 +90,7 @@ std::string Param(const std::string& inner) {
 class RobustParsingTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        daemon_ = new JobdProcess({}, "  max_body_bytes: 4KiB\n");
+        daemon_ = new JobdProcess(std::string{}, "  max_body_bytes: 4KiB\n");
         daemon_->AddCompany(47, "Demo");
         daemon_->AddUser("admin@example.com", 47, "IpsAdmin");
         daemon_->Start();

@@ -176,7 +176,7 @@ std::string HandshakeError(const std::string& port, const TlsClientOptions& opti
 class TlsTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        daemon_ = new JobdProcess({},
+        daemon_ = new JobdProcess(std::string{},
                                   "  listen: ['http://0.0.0.0:0', '127.0.0.1:0']\n"
                                   "  tls: {cert_file: server.crt, key_file: server.key}\n");
         MakeCa(daemon_->dir());
