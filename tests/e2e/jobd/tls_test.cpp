@@ -324,7 +324,7 @@ TEST_F(TlsTest, JobctlChecksTheCertificateAgainstAHostName) {
 // min_version "1.3" refuses a TLS 1.2 client.
 TEST(TlsMinVersion, OneThreeRefusesTls12) {
     JobdProcess daemon(
-        {},
+        std::string{},
         "  listen: 127.0.0.1:0\n"
         "  tls: {cert_file: server.crt, key_file: server.key, min_version: '1.3'}\n");
     MakeCa(daemon.dir());
@@ -340,7 +340,7 @@ TEST(TlsMinVersion, OneThreeRefusesTls12) {
 // A bad certificate or key is a config error naming the key: exit 2 from check-config and from
 // the daemon itself, before it touches the database.
 TEST(TlsConfig, BadKeyOrCertificateIsAConfigErrorNamingTheKey) {
-    JobdProcess daemon({},
+    JobdProcess daemon(std::string{},
                        "  listen: 127.0.0.1:0\n"
                        "  tls: {cert_file: server.crt, key_file: server.key}\n");
     const fs::path dir = daemon.dir();
