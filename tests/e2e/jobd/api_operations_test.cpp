@@ -6,6 +6,7 @@
 // its request.
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -283,20 +284,16 @@ struct FaultCase {
 class OperationTest : public ::testing::TestWithParam<Encoding> {
 protected:
     static void SetUpTestSuite() {
-        daemon_ = new JobdProcess("runs:\n  stop_grace: 1s\n");
-        daemon_->AddCompany(47, "Demo");
+        daemon_ = std::make_unique<JobdProcess>("runs:\n  stop_grace: 1s\n");
+        AddDemoCompany(*daemon_);
         daemon_->AddCompany(48, "Other");
-        daemon_->AddUser(kAdmin, 47, "IpsAdmin");
         daemon_->AddUser(kUser, 47, "IpsUser");
         daemon_->AddUser(kPortal, 47, "ImagePortalUser");
         daemon_->AddUser(kOther, 48, "IpsCompanyAdmin");
         daemon_->Start();
     }
 
-    static void TearDownTestSuite() {
-        delete daemon_;
-        daemon_ = nullptr;
-    }
+    static void TearDownTestSuite() { daemon_.reset(); }
 
     static bool IsSoap() { return GetParam() == Encoding::Soap; }
 
@@ -407,11 +404,11 @@ protected:
         return Text(jobs.at("jobArray").as_array().at(0).at("triggerState"));
     }
 
-    static JobdProcess* daemon_;
+    static std::unique_ptr<JobdProcess> daemon_;
     static std::size_t next_form_;
 };
 
-JobdProcess* OperationTest::daemon_ = nullptr;
+std::unique_ptr<JobdProcess> OperationTest::daemon_;
 std::size_t OperationTest::next_form_ = 0;
 
 TEST_P(OperationTest, SubmitJob) {
@@ -899,27 +896,19 @@ INSTANTIATE_TEST_SUITE_P(ApiOperations,
 // namespace.
 class FrameTest : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() {
-        daemon_ = new JobdProcess();
-        daemon_->AddCompany(47, "Demo");
-        daemon_->AddUser(kAdmin, 47, "IpsAdmin");
-        daemon_->Start();
-    }
+    static void SetUpTestSuite() { daemon_ = StartDemoDaemon(); }
 
-    static void TearDownTestSuite() {
-        delete daemon_;
-        daemon_ = nullptr;
-    }
+    static void TearDownTestSuite() { daemon_.reset(); }
 
     static Answer Post(const std::string& body,
                        const std::map<std::string, std::string>& headers = {}) {
         return FromSoap(daemon_->Post("/IpsApi", body, headers));
     }
 
-    static JobdProcess* daemon_;
+    static std::unique_ptr<JobdProcess> daemon_;
 };
 
-JobdProcess* FrameTest::daemon_ = nullptr;
+std::unique_ptr<JobdProcess> FrameTest::daemon_;
 
 std::string Enveloped(const std::string& header, const std::string& body) {
     return "<soapenv:Envelope xmlns:soapenv=\"" + std::string(kEnvelopeNamespace) +

@@ -27,9 +27,8 @@ JobdProcess& Cluster::Add(const std::string& name, const std::string& extra_yaml
 
 void Cluster::Seed() const {
     const JobdProcess& any = *nodes_.at(0);
-    any.AddCompany(47, "Demo");
+    AddDemoCompany(any);
     any.AddCompany(48, "Other");
-    any.AddUser("admin@example.com", 47, "IpsAdmin");
 }
 
 pqxx::result Cluster::Query(const std::string& sql) const {

@@ -1,5 +1,7 @@
 // End to end: stopJob, pauseJob, resumeJob, deleteJob (contract §5; issue #4).
 
+#include <memory>
+
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
@@ -12,17 +14,9 @@ namespace json = boost::json;
 
 class ControlTest : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() {
-        daemon_ = new JobdProcess("runs:\n  stop_grace: 1s\n");
-        daemon_->AddCompany(47, "Demo");
-        daemon_->AddUser("admin@example.com", 47, "IpsAdmin");
-        daemon_->Start();
-    }
+    static void SetUpTestSuite() { daemon_ = StartDemoDaemon("runs:\n  stop_grace: 1s\n"); }
 
-    static void TearDownTestSuite() {
-        delete daemon_;
-        daemon_ = nullptr;
-    }
+    static void TearDownTestSuite() { daemon_.reset(); }
 
     static HttpAnswer Call(const std::string& operation, const std::string& job) {
         return daemon_->Json(operation,
@@ -57,10 +51,10 @@ protected:
         return state;
     }
 
-    static JobdProcess* daemon_;
+    static std::unique_ptr<JobdProcess> daemon_;
 };
 
-JobdProcess* ControlTest::daemon_ = nullptr;
+std::unique_ptr<JobdProcess> ControlTest::daemon_;
 
 TEST_F(ControlTest, StopEndsARunningRunStopped) {
     Submit("stoppable", R"(["/bin/sh","-c","sleep 60"])");

@@ -92,6 +92,22 @@ std::string BasicAuth(const std::string& user, const std::string& password) {
     return "Basic " + encoded;
 }
 
+void AddDemoCompany(const JobdProcess& daemon) {
+    daemon.AddCompany(kDemoCompany, "Demo");
+    daemon.AddUser(kDemoAdmin, kDemoCompany, "IpsAdmin");
+}
+
+void StartDemoDaemon(JobdProcess& daemon) {
+    AddDemoCompany(daemon);
+    daemon.Start();
+}
+
+std::unique_ptr<JobdProcess> StartDemoDaemon(std::string extra_yaml, std::string api_yaml) {
+    auto daemon = std::make_unique<JobdProcess>(std::move(extra_yaml), std::move(api_yaml));
+    StartDemoDaemon(*daemon);
+    return daemon;
+}
+
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
     const auto until = std::chrono::steady_clock::now() + deadline;
     while (!condition()) {

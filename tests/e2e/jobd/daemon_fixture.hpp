@@ -4,6 +4,7 @@
 // sd_notify (READY=1, STATUS=listening on host:port) through a NOTIFY_SOCKET the test owns.
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -126,6 +127,19 @@ private:
     std::string host_;
     std::string port_;
 };
+
+// The setup most e2e tests share: company 47 "Demo" with admin@example.com, an IpsAdmin.
+inline constexpr std::int64_t kDemoCompany = 47;
+inline constexpr const char* kDemoAdmin = "admin@example.com";
+
+// Adds the demo company and its admin to `daemon`'s database; starts nothing, so a test may add
+// more before Start().
+void AddDemoCompany(const JobdProcess& daemon);
+// AddDemoCompany, then Start().
+void StartDemoDaemon(JobdProcess& daemon);
+// A new daemon (the JobdProcess constructor's arguments) with the demo company, started.
+std::unique_ptr<JobdProcess> StartDemoDaemon(std::string extra_yaml = {},
+                                             std::string api_yaml = {});
 
 // Polls `condition` every 20 ms until it is true or `deadline` passes; returns its last value.
 bool WaitFor(const std::function<bool()>& condition,

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include <boost/json.hpp>
@@ -44,10 +45,9 @@ json::object Parse(const std::string& text) {
 class ExecuteJobTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        daemon_ = new JobdProcess("runs:\n  stop_grace: 1s\n");
-        daemon_->AddCompany(47, "Demo");
+        daemon_ = std::make_unique<JobdProcess>("runs:\n  stop_grace: 1s\n");
+        AddDemoCompany(*daemon_);
         daemon_->AddCompany(48, "Other");
-        daemon_->AddUser("admin@example.com", 47, "IpsAdmin");
         daemon_->AddUser("user@example.com", 47, "IpsUser");
         daemon_->AddUser("portal@example.com", 47, "ImagePortalUser");
         daemon_->AddUser("other@example.com", 48, "IpsCompanyAdmin");
@@ -60,10 +60,7 @@ protected:
         ASSERT_EQ(submitted.status, 200) << submitted.body;
     }
 
-    static void TearDownTestSuite() {
-        delete daemon_;
-        daemon_ = nullptr;
-    }
+    static void TearDownTestSuite() { daemon_.reset(); }
 
     // Polls getJobLogs for the run until it is finished; returns its JobLog.
     static json::object FinishedRun(const std::string& run_handle) {
@@ -119,10 +116,10 @@ protected:
         return Parse(answer.body).at("runHandle").as_string().c_str();
     }
 
-    static JobdProcess* daemon_;
+    static std::unique_ptr<JobdProcess> daemon_;
 };
 
-JobdProcess* ExecuteJobTest::daemon_ = nullptr;
+std::unique_ptr<JobdProcess> ExecuteJobTest::daemon_;
 
 // Processes of the group that are not zombies: killed members a reaper has not collected yet
 // still answer kill(-pgid, 0), so /proc is the honest witness.

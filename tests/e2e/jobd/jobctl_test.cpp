@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include <boost/json.hpp>
@@ -33,17 +34,13 @@ const std::vector<std::string> kSubcommands{"submit",
 class JobctlTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        daemon_ = new JobdProcess("runs:\n  stop_grace: 1s\n");
-        daemon_->AddCompany(47, "Demo");
-        daemon_->AddUser("admin@example.com", 47, "IpsAdmin");
+        daemon_ = std::make_unique<JobdProcess>("runs:\n  stop_grace: 1s\n");
+        AddDemoCompany(*daemon_);
         daemon_->AddUser("user@example.com", 47, "IpsUser");
         daemon_->Start();
     }
 
-    static void TearDownTestSuite() {
-        delete daemon_;
-        daemon_ = nullptr;
-    }
+    static void TearDownTestSuite() { daemon_.reset(); }
 
     struct Output {
         int exit_code = -1;
@@ -101,10 +98,10 @@ protected:
         return answer.at("jobLogArray").at(0).at("state").as_string().c_str();
     }
 
-    static JobdProcess* daemon_;
+    static std::unique_ptr<JobdProcess> daemon_;
 };
 
-JobdProcess* JobctlTest::daemon_ = nullptr;
+std::unique_ptr<JobdProcess> JobctlTest::daemon_;
 
 TEST_F(JobctlTest, SubmitExecuteAndReadTheLogOverTheSocket) {
     const auto submitted =

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <string>
 
 #include <boost/json.hpp>
@@ -60,9 +61,7 @@ class LocaleTest : public ::testing::Test {
 protected:
     void SetUp() override {
         Configure();
-        daemon_.AddCompany(47, "Demo");
-        daemon_.AddUser("admin@example.com", 47, "IpsAdmin");
-        daemon_.Start();
+        StartDemoDaemon(daemon_);
     }
 
     HttpAnswer JsonExecuteUnknownJob(const std::map<std::string, std::string>& headers) {
@@ -147,18 +146,12 @@ TEST_F(DefaultLocaleTest, ApiDefaultLocaleAppliesWithoutAPreference) {
 class RunTextsTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        daemon_ = new JobdProcess("runs:\n  stop_grace: 1s\n");
-        daemon_->AddCompany(47, "Demo");
-        daemon_->AddUser("admin@example.com", 47, "IpsAdmin");
-        daemon_->Start();
+        daemon_ = StartDemoDaemon("runs:\n  stop_grace: 1s\n");
         failed_ = ExecuteAndWait("Fails", R"(["sh","-c","echo plain output; exit 3"])");
         timed_out_ = ExecuteAndWait("Slow", R"(["sleep","30"],"timeoutSeconds":1)");
     }
 
-    static void TearDownTestSuite() {
-        delete daemon_;
-        daemon_ = nullptr;
-    }
+    static void TearDownTestSuite() { daemon_.reset(); }
 
     // Submits a commandJob, executes it and waits until its run has ended; returns the run handle.
     static std::string ExecuteAndWait(const std::string& name, const std::string& command) {
@@ -295,12 +288,12 @@ protected:
         return Render(Message(MessageId::RunTimedOut), language);
     }
 
-    static JobdProcess* daemon_;
+    static std::unique_ptr<JobdProcess> daemon_;
     static std::string failed_;
     static std::string timed_out_;
 };
 
-JobdProcess* RunTextsTest::daemon_ = nullptr;
+std::unique_ptr<JobdProcess> RunTextsTest::daemon_;
 std::string RunTextsTest::failed_;
 std::string RunTextsTest::timed_out_;
 

@@ -1,6 +1,7 @@
 // End to end: GET /metrics scraped from the real daemon while runs happen (issue #7, item 2;
 // contract §5 "Other endpoints"; docs/metrics.md).
 
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -38,17 +39,11 @@ std::optional<double> Sample(const std::string& text, const std::string& series)
 
 class MetricsTest : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() {
-        daemon_ = new JobdProcess("runs:\n  stop_grace: 1s\n");
-        daemon_->AddCompany(47, "Demo");
-        daemon_->AddUser("admin@example.com", 47, "IpsAdmin");
-        daemon_->Start();
-    }
+    static void SetUpTestSuite() { daemon_ = StartDemoDaemon("runs:\n  stop_grace: 1s\n"); }
 
     static void TearDownTestSuite() {
         EXPECT_EQ(daemon_->Terminate(), 0);
-        delete daemon_;
-        daemon_ = nullptr;
+        daemon_.reset();
     }
 
     static std::string Scrape() {
@@ -82,10 +77,10 @@ protected:
         ASSERT_EQ(answer.status, 200) << answer.body;
     }
 
-    static JobdProcess* daemon_;
+    static std::unique_ptr<JobdProcess> daemon_;
 };
 
-JobdProcess* MetricsTest::daemon_ = nullptr;
+std::unique_ptr<JobdProcess> MetricsTest::daemon_;
 
 TEST_F(MetricsTest, ServedWithoutCredentialsInTextFormat004) {
     const HttpAnswer answer = daemon_->Get("/metrics");

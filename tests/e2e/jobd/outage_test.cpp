@@ -40,9 +40,7 @@ protected:
     void SetUp() override {
         daemon_.SetDaemonDatabaseUrl(
             WithHostPort(daemon_.database_url(), "127.0.0.1", proxy_.port()));
-        daemon_.AddCompany(47, "Demo");
-        daemon_.AddUser("admin@example.com", 47, "IpsAdmin");
-        daemon_.Start();
+        StartDemoDaemon(daemon_);
         Submit("chatty", kChattyArgv, "");
         // Fails at once; retried once a second later: the retry must be inserted once.
         Submit("flaky",

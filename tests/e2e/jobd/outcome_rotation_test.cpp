@@ -46,9 +46,7 @@ bool HasRun(const std::vector<std::string>& lines, const std::string& run_handle
 
 TEST(OutcomeRotation, RunAfterRenameAndReloadStartsANewFile) {
     JobdProcess daemon;
-    daemon.AddCompany(47, "Demo");
-    daemon.AddUser("admin@example.com", 47, "IpsAdmin");
-    daemon.Start();
+    StartDemoDaemon(daemon);
     const auto submitted = daemon.Json("submitJob",
                                        R"({"companyHandle":"47","jobName":"Rotated",
             "execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]}})",

@@ -14,9 +14,8 @@ namespace json = boost::json;
 class RetriesLimitsTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        daemon_.AddCompany(47, "Demo");
+        AddDemoCompany(daemon_);
         daemon_.AddCompany(48, "Other");
-        daemon_.AddUser("admin@example.com", 47, "IpsAdmin");
         daemon_.Start();
     }
 

@@ -3,6 +3,7 @@
 // DTDs and entities are refused; deep nesting is bounded; the daemon answers on afterwards.
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include <arpa/inet.h>
@@ -90,16 +91,10 @@ std::string Param(const std::string& inner) {
 class RobustParsingTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        daemon_ = new JobdProcess(std::string{}, "  max_body_bytes: 4KiB\n");
-        daemon_->AddCompany(47, "Demo");
-        daemon_->AddUser("admin@example.com", 47, "IpsAdmin");
-        daemon_->Start();
+        daemon_ = StartDemoDaemon(std::string{}, "  max_body_bytes: 4KiB\n");
     }
 
-    static void TearDownTestSuite() {
-        delete daemon_;
-        daemon_ = nullptr;
-    }
+    static void TearDownTestSuite() { daemon_.reset(); }
 
     static std::string Auth() { return BasicAuth("admin@example.com", "secret-password"); }
 
@@ -112,10 +107,10 @@ protected:
         EXPECT_EQ(daemon_->Get("/healthz").status, 200);
     }
 
-    static JobdProcess* daemon_;
+    static std::unique_ptr<JobdProcess> daemon_;
 };
 
-JobdProcess* RobustParsingTest::daemon_ = nullptr;
+std::unique_ptr<JobdProcess> RobustParsingTest::daemon_;
 
 // A 1 GiB Content-Length with one byte sent: an answer at all proves the body was not awaited.
 TEST_F(RobustParsingTest, DeclaredOversizedBodyIsRefusedFromItsHeader) {

@@ -79,8 +79,7 @@ std::string Body(const std::string& operation, const std::string& role) {
 
 TEST(RoleMatrix, EveryRoleAgainstEveryOperation) {
     JobdProcess daemon;
-    daemon.AddCompany(47, "Demo");
-    daemon.AddUser("admin@example.com", 47, "IpsAdmin");
+    AddDemoCompany(daemon);
     for (const auto& [role, allowed] : Expected()) {
         daemon.AddUser(role + "@example.com", 47, role);
     }

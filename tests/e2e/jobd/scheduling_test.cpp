@@ -13,11 +13,7 @@ namespace json = boost::json;
 
 class SchedulingTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        daemon_.AddCompany(47, "Demo");
-        daemon_.AddUser("admin@example.com", 47, "IpsAdmin");
-        daemon_.Start();
-    }
+    void SetUp() override { StartDemoDaemon(daemon_); }
 
     json::object Call(const std::string& operation, const std::string& body) {
         const auto answer = daemon_.Json(operation, body, "admin@example.com");

@@ -79,11 +79,7 @@ std::set<int> Backends(const std::string& url, const std::string& which) {
 
 class ShutdownTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        daemon_.AddCompany(47, "Demo");
-        daemon_.AddUser("admin@example.com", 47, "IpsAdmin");
-        daemon_.Start();
-    }
+    void SetUp() override { StartDemoDaemon(daemon_); }
 
     JobdProcess daemon_{"runs:\n  stop_grace: 1s\n"};
 };

@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 
@@ -176,14 +177,13 @@ std::string HandshakeError(const std::string& port, const TlsClientOptions& opti
 class TlsTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        daemon_ = new JobdProcess(std::string{},
-                                  "  listen: ['http://0.0.0.0:0', '127.0.0.1:0']\n"
-                                  "  tls: {cert_file: server.crt, key_file: server.key}\n");
+        daemon_ =
+            std::make_unique<JobdProcess>(std::string{},
+                                          "  listen: ['http://0.0.0.0:0', '127.0.0.1:0']\n"
+                                          "  tls: {cert_file: server.crt, key_file: server.key}\n");
         MakeCa(daemon_->dir());
         MakeServerCertificate(daemon_->dir(), "server", "1001");
-        daemon_->AddCompany(47, "Demo");
-        daemon_->AddUser("admin@example.com", 47, "IpsAdmin");
-        daemon_->Start();
+        StartDemoDaemon(*daemon_);
         // One job per test that runs one: overlap Forbid refuses a second run of a job.
         HttpsConnection connection(daemon_->port(), Trusting());
         for (const std::string name : {"My Test Job", "Json Job", "Jobctl Job"}) {
@@ -196,10 +196,7 @@ protected:
         }
     }
 
-    static void TearDownTestSuite() {
-        delete daemon_;
-        daemon_ = nullptr;
-    }
+    static void TearDownTestSuite() { daemon_.reset(); }
 
     static TlsClientOptions Trusting() { return {daemon_->dir() / "ca.crt"}; }
 
@@ -216,10 +213,10 @@ protected:
                          "/jobctl' --url https://127.0.0.1:" + daemon_->port() + " " + args);
     }
 
-    static JobdProcess* daemon_;
+    static std::unique_ptr<JobdProcess> daemon_;
 };
 
-JobdProcess* TlsTest::daemon_ = nullptr;
+std::unique_ptr<JobdProcess> TlsTest::daemon_;
 
 TEST_F(TlsTest, ExecuteJobOverHttpsInSoapAndJson) {
     HttpsConnection connection(daemon_->port(), Trusting());

@@ -24,11 +24,7 @@ struct FireRow {
 
 class WakeupsDowntimeTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        daemon_.AddCompany(47, "Demo");
-        daemon_.AddUser("admin@example.com", 47, "IpsAdmin");
-        daemon_.Start();
-    }
+    void SetUp() override { StartDemoDaemon(daemon_); }
 
     void Submit(const std::string& name, const std::string& misfire) {
         const auto answer = daemon_.Json(

@@ -26,9 +26,7 @@ std::string ReadFile(const std::filesystem::path& path) {
 
 TEST(WsdlClient, SoapPackageCallsEveryOperation) {
     JobdProcess daemon;
-    daemon.AddCompany(47, "Demo");
-    daemon.AddUser("admin@example.com", 47, "IpsAdmin");
-    daemon.Start();
+    StartDemoDaemon(daemon);
 
     const auto out = daemon.dir() / "client.out";
     const auto err = daemon.dir() / "client.err";
