@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "e2e/jobd/committed_sql.hpp"
+
 namespace jobd::test {
 namespace {
 
@@ -32,11 +34,7 @@ void Cluster::Seed() const {
 }
 
 pqxx::result Cluster::Query(const std::string& sql) const {
-    pqxx::connection connection{database_.url()};
-    pqxx::work tx{connection};
-    auto rows = tx.exec(sql);
-    tx.commit();
-    return rows;
+    return CommittedSql(database_.url(), [&](pqxx::work& tx) { return tx.exec(sql); });
 }
 
 void Cluster::Submit(const JobdProcess& node,

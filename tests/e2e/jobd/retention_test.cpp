@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "e2e/jobd/committed_sql.hpp"
 #include "e2e/jobd/daemon_fixture.hpp"
 
 namespace jobd::test {
@@ -27,11 +28,7 @@ protected:
     // SQL on the daemon's database.
     template <typename Fn>
     auto Sql(Fn fn) {
-        pqxx::connection connection{daemon_.database_url()};
-        pqxx::work tx{connection};
-        auto result = fn(tx);
-        tx.commit();
-        return result;
+        return CommittedSql(daemon_.database_url(), fn);
     }
 
     // `count` finished runs of a job of `company` that ended `age` ago (an SQL interval), each

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "e2e/jobd/committed_sql.hpp"
 #include "e2e/jobd/daemon_fixture.hpp"
 
 namespace jobd::test {
@@ -39,11 +40,7 @@ protected:
     // SQL on the daemon's database, as another node (or an operator) would change it.
     template <typename Fn>
     auto Sql(Fn fn) {
-        pqxx::connection connection{daemon_.database_url()};
-        pqxx::work tx{connection};
-        auto result = fn(tx);
-        tx.commit();
-        return result;
+        return CommittedSql(daemon_.database_url(), fn);
     }
 
     void MoveNextFire(const std::string& name, const std::string& to) {
