@@ -37,13 +37,40 @@ std::string LongRun(const std::filesystem::path& pids) {
            R"(; exec sleep 60"]})";
 }
 
-TEST(ClusterFailover, AKilledNodesRunsAreLostAndRetriedElsewhereAndItComesBackCleanly) {
-    Cluster cluster;
-    JobdProcess& a = cluster.Add("node-a", kRuns);
-    JobdProcess& b = cluster.Add("node-b", kRuns);
+struct TwoNodes {
+    JobdProcess& a;
+    JobdProcess& b;
+};
+
+// node-a and node-b with `config`, the cluster seeded, both started.
+TwoNodes StartTwoNodes(Cluster& cluster, const std::string& config) {
+    JobdProcess& a = cluster.Add("node-a", config);
+    JobdProcess& b = cluster.Add("node-b", config);
     cluster.Seed();
     a.Start();
     b.Start();
+    return {a, b};
+}
+
+// Waits until run `id` is in `state`; returns whether it got there within `deadline`.
+bool WaitForState(const Cluster& cluster,
+                  std::int64_t id,
+                  const std::string& state,
+                  std::chrono::milliseconds deadline = seconds(20)) {
+    return WaitFor([&] { return cluster.StateOf(id) == state; }, deadline);
+}
+
+int SucceededTicks(const Cluster& cluster) {
+    return cluster
+        .Query(
+            "SELECT count(*) FROM runs r JOIN jobs j ON j.id = r.job_id "
+            "WHERE j.name = 'tick' AND r.state = 'Succeeded'")[0][0]
+        .as<int>();
+}
+
+TEST(ClusterFailover, AKilledNodesRunsAreLostAndRetriedElsewhereAndItComesBackCleanly) {
+    Cluster cluster;
+    auto [a, b] = StartTwoNodes(cluster, kRuns);
     const auto pids = a.dir() / "pids";
     cluster.Submit(a,
                    "47",
@@ -62,14 +89,9 @@ TEST(ClusterFailover, AKilledNodesRunsAreLostAndRetriedElsewhereAndItComesBackCl
     const auto killed_at = std::chrono::steady_clock::now();
     // PR_SET_PDEATHSIG: the run's process dies with its daemon.
     EXPECT_TRUE(WaitFor([&] { return ProcessGone(child); }, seconds(5))) << "pid " << child;
-    const auto ticks_before = cluster
-                                  .Query(
-                                      "SELECT count(*) FROM runs r JOIN jobs j ON j.id = r.job_id "
-                                      "WHERE j.name = 'tick' AND r.state = 'Succeeded'")[0][0]
-                                  .as<int>();
+    const int ticks_before = SucceededTicks(cluster);
     // Within the lease plus one heartbeat of node-b and a margin.
-    ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(lost) == "Lost"; }, kLease + seconds(4)))
-        << b.Log();
+    ASSERT_TRUE(WaitForState(cluster, lost, "Lost", kLease + seconds(4))) << b.Log();
     const auto noticed = std::chrono::steady_clock::now() - killed_at;
     std::cout << "lost after ms=" << std::chrono::duration_cast<milliseconds>(noticed).count()
               << "\n";
@@ -83,8 +105,7 @@ TEST(ClusterFailover, AKilledNodesRunsAreLostAndRetriedElsewhereAndItComesBackCl
         "SELECT id FROM runs WHERE trigger = 'Retry' AND first_run_id = " + std::to_string(lost);
     ASSERT_TRUE(WaitFor([&] { return !cluster.Query(retry_sql).empty(); }, seconds(5)));
     const auto retry = cluster.Query(retry_sql)[0][0].as<std::int64_t>();
-    ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(retry) == "Running"; }, seconds(5)))
-        << b.Log();
+    ASSERT_TRUE(WaitForState(cluster, retry, "Running", seconds(5))) << b.Log();
     EXPECT_EQ(cluster.NodeOf(retry), "node-b");
     EXPECT_TRUE(WaitFor([&] { return ReadPids(pids).size() == 2; }));
 
@@ -98,20 +119,14 @@ TEST(ClusterFailover, AKilledNodesRunsAreLostAndRetriedElsewhereAndItComesBackCl
     EXPECT_EQ(lines_for_lost, 1);
 
     // The other node kept firing meanwhile.
-    EXPECT_TRUE(WaitFor([&] {
-        return cluster
-                   .Query(
-                       "SELECT count(*) FROM runs r JOIN jobs j ON j.id = r.job_id "
-                       "WHERE j.name = 'tick' AND r.state = 'Succeeded'")[0][0]
-                   .as<int>() >= ticks_before + 2;
-    }));
+    EXPECT_TRUE(WaitFor([&] { return SucceededTicks(cluster) >= ticks_before + 2; }));
 
     // Back with the same name: it registers again and runs what it is given.
     a.Start();
     cluster.Submit(
         a, "47", "quick", R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
     const std::int64_t quick = cluster.Execute(a, "47", "quick");
-    ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(quick) == "Succeeded"; })) << a.Log();
+    ASSERT_TRUE(WaitForState(cluster, quick, "Succeeded")) << a.Log();
     EXPECT_EQ(cluster.NodeOf(quick), "node-a");
     EXPECT_EQ(cluster.StateOf(retry), "Running");  // untouched by node-a's return
     EXPECT_EQ(a.Log().find("declared lost"), std::string::npos);
@@ -126,22 +141,17 @@ TEST(ClusterFailover, AKilledNodesRunsAreLostAndRetriedElsewhereAndItComesBackCl
 TEST(ClusterFailover, ExecuteOnABusyNodeRunsOnAFreeOne) {
     Cluster cluster;
     const std::string config = std::string(kRuns) + "workers:\n  max_concurrent_runs: 1\n";
-    JobdProcess& a = cluster.Add("node-a", config);
-    JobdProcess& b = cluster.Add("node-b", config);
-    cluster.Seed();
-    a.Start();
-    b.Start();
+    auto [a, b] = StartTwoNodes(cluster, config);
     const auto pids = a.dir() / "pids";
     cluster.Submit(a, "47", "block", R"("execSchedule":"0 0 0 1 1 ?",)" + LongRun(pids));
     cluster.Submit(
         a, "47", "quick", R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
     const std::int64_t block = cluster.Execute(a, "47", "block");
-    ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(block) == "Running"; })) << a.Log();
+    ASSERT_TRUE(WaitForState(cluster, block, "Running")) << a.Log();
     ASSERT_EQ(cluster.NodeOf(block), "node-a");
 
     const std::int64_t quick = cluster.Execute(a, "47", "quick");
-    ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(quick) == "Succeeded"; }, seconds(10)))
-        << a.Log() << b.Log();
+    ASSERT_TRUE(WaitForState(cluster, quick, "Succeeded", seconds(10))) << a.Log() << b.Log();
     EXPECT_EQ(cluster.NodeOf(quick), "node-b");
     // serverName through the API says the same.
     const auto logs = a.Json("getJobLogs", R"({"numRows":10})", "admin@example.com");
@@ -157,11 +167,7 @@ TEST(ClusterFailover, PerCompanyLimitHoldsAcrossNodes) {
     Cluster cluster;
     const std::string config =
         std::string(kRuns) + "workers:\n  per_company_max_concurrent_runs: 1\n";
-    JobdProcess& a = cluster.Add("node-a", config);
-    JobdProcess& b = cluster.Add("node-b", config);
-    cluster.Seed();
-    a.Start();
-    b.Start();
+    auto [a, b] = StartTwoNodes(cluster, config);
     constexpr int kJobs = 6;
     for (int i = 0; i < kJobs; ++i) {
         cluster.Submit(
