@@ -8,6 +8,7 @@ import {
     ImportPeerPackage,
     LatencyFigures,
     LatencySummary,
+    Log,
     NowNs,
     NsToMs,
     PingReceiver,
@@ -15,9 +16,8 @@ import {
     RunConcurrently,
 } from './lib.mjs';
 import { Cell, Number3, Print } from './report.mjs';
-import { Lateness } from './workloads.mjs';
+import { kProducerConnections, Lateness } from './workloads.mjs';
 
-const kSubmitConnections = 32;
 const kHistoryJobs = 10; // the bulk history is spread over this many jobs
 const kInsertChunk = 100_000; // runs per INSERT statement of the bulk history
 const kSampleEveryMs = 5000; // table sizes
@@ -25,10 +25,6 @@ const kPruneProbeEveryMs = 250; // jobd_runs_pruned_total
 const kPruneMarginMs = 1000; // a fire this close to a prune batch counts as "while pruning"
 const kSettleMs = 5000; // after submitting the per-second jobs, before measuring lateness
 const kLogCallGapMs = 100; // between two getJobLogs calls
-
-function Log(message) {
-    process.stderr.write(`bench: ${message}\n`);
-}
 
 // `runs` finished runs (2% Failed) with one log detail each, ended over the last 30 days, in
 // jobs of `company`, inserted with SQL as a long-lived installation would hold them.
@@ -161,7 +157,7 @@ export async function SustainedHistory(env, counts) {
             workers: counts.punctuality_workers,
             extra: [`runs: {retention: ${counts.history_retention}, retention_failed: ${counts.history_retention}}`],
         });
-        client = node.Client({ sockets: kSubmitConnections });
+        client = node.Client({ sockets: kProducerConnections });
         // Earlier workloads' runs are past that retention: the start-up pass prunes them first.
         const backlog_start = Date.now();
         let backlog = 0;
@@ -176,7 +172,7 @@ export async function SustainedHistory(env, counts) {
 
         const port = String(await pings.Open());
         const jobs = new Array(counts.history_jobs);
-        await RunConcurrently(counts.history_jobs, kSubmitConnections, async (i) => {
+        await RunConcurrently(counts.history_jobs, kProducerConnections, async (i) => {
             const answer = await client.Json('submitJob', {
                 companyHandle: sustained,
                 jobName: `sustained-${i}`,
@@ -208,7 +204,7 @@ export async function SustainedHistory(env, counts) {
                 log_calls.push({ at: Date.now(), ms: NsToMs(NowNs() - called) });
             }),
         ]);
-        await RunConcurrently(jobs.length, kSubmitConnections, (i) =>
+        await RunConcurrently(jobs.length, kProducerConnections, (i) =>
             client.Json('deleteJob', { companyHandle: sustained, jobHandle: jobs[i] }),
         );
 

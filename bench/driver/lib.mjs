@@ -66,6 +66,11 @@ export function LatencyFigures(summaries) {
     };
 }
 
+// A progress line on standard error, apart from the report.
+export function Log(message) {
+    process.stderr.write(`bench: ${message}\n`);
+}
+
 export function Delay(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -5,16 +5,11 @@
 import os from 'node:os';
 
 import { JobdNode } from './jobd.mjs';
-import { Figure, NowNs, NsToMs, RunConcurrently, WaitFor } from './lib.mjs';
+import { Figure, Log, NowNs, NsToMs, RunConcurrently, WaitFor } from './lib.mjs';
 import { Cell, Print } from './report.mjs';
-import { MeasurePunctuality } from './workloads.mjs';
+import { kProducerConnections, MeasurePunctuality } from './workloads.mjs';
 
-const kProducerConnections = 32; // in all, spread over the nodes
 const kDrainTimeoutMs = 600_000;
-
-function Log(message) {
-    process.stderr.write(`bench: ${message}\n`);
-}
 
 async function StartNodes(env, count, workers) {
     const nodes = [];
@@ -53,6 +48,7 @@ async function ThroughputRep(nodes, clients, job, jobs) {
 }
 
 async function ScaleOutThroughput(nodes, counts) {
+    // The producer connections in all, spread over the nodes.
     const per_node = Math.ceil(kProducerConnections / nodes.length);
     const clients = nodes.map((node) => node.Client({ sockets: per_node }));
     try {

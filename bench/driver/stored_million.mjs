@@ -3,7 +3,7 @@
 // Lateness and the API's submit rate must not degrade more than 2× (the issue's target). See
 // bench/README.md.
 import { AddCompany, JobdNode } from './jobd.mjs';
-import { ImportPeerPackage, NowNs, NsToMs } from './lib.mjs';
+import { ImportPeerPackage, Log, NowNs, NsToMs } from './lib.mjs';
 import { Cell, Number3, Print } from './report.mjs';
 import { MeasurePunctuality } from './workloads.mjs';
 
@@ -11,10 +11,6 @@ const kInsertChunk = 100_000; // jobs per INSERT statement of the bulk load
 const kTarget = 2; // "with" ÷ "without" may be at most this
 const kFirstFireLeadS = 24 * 3600; // no stored job fires during the measurement
 const kYearS = 365 * 24 * 3600;
-
-function Log(message) {
-    process.stderr.write(`bench: ${message}\n`);
-}
 
 // `jobs` commandJobs of `company`, each on a yearly Quartz schedule whose next fire is the
 // job's place in the year: next fires evenly spaced from a day ahead to a year ahead, as

@@ -10,6 +10,7 @@ import {
     ImportPeerPackage,
     LatencyFigures,
     LatencySummary,
+    Log,
     NowNs,
     NsToMs,
     PingReceiver,
@@ -21,13 +22,9 @@ import {
 import { PeerProducer, PeerWorker } from './peers.mjs';
 
 const kPingTimeoutMs = 30_000;
-const kProducerConnections = 32; // the issue's 32 client connections
+export const kProducerConnections = 32; // the issue's 32 client connections
 const kWarmUp = 5;
 const kPgBossPollingIntervalMs = 2000; // pollingIntervalSeconds' default
-
-function Log(message) {
-    process.stderr.write(`bench: ${message}\n`);
-}
 
 // ---- 1. Trigger latency ----------------------------------------------------------------------
 
