@@ -108,6 +108,15 @@ std::unique_ptr<JobdProcess> StartDemoDaemon(std::string extra_yaml, std::string
     return daemon;
 }
 
+int SoapFaultCode(const std::string& body) {
+    const auto start = body.find("<code>");
+    const auto end = body.find("</code>");
+    if (start == std::string::npos || end == std::string::npos) {
+        return -1;
+    }
+    return std::stoi(body.substr(start + 6, end - start - 6));
+}
+
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds deadline) {
     const auto until = std::chrono::steady_clock::now() + deadline;
     while (!condition()) {

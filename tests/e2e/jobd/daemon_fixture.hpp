@@ -147,4 +147,7 @@ bool WaitFor(const std::function<bool()>& condition,
 
 std::string BasicAuth(const std::string& user, const std::string& password);
 
+// The <code> of a SOAP fault in `body`, -1 when it holds none.
+int SoapFaultCode(const std::string& body);
+
 }  // namespace jobd::test

@@ -141,15 +141,6 @@ int LiveMembersOfGroup(pid_t pgid) {
     return live;
 }
 
-int FaultCode(const std::string& soap) {
-    const auto start = soap.find("<code>");
-    const auto end = soap.find("</code>");
-    if (start == std::string::npos || end == std::string::npos) {
-        return -1;
-    }
-    return std::stoi(soap.substr(start + 6, end - start - 6));
-}
-
 TEST_F(ExecuteJobTest, SeedRequestAsPrintedRunsTheJob) {
     const auto answer =
         daemon_->Post("/IpsApi",
@@ -235,7 +226,7 @@ TEST_F(ExecuteJobTest, FaultCodes) {
     for (const auto& c : cases) {
         const auto answer = daemon_->Post("/IpsApi", c.body, c.headers);
         EXPECT_EQ(answer.status, 500) << c.name;  // IPS: SOAP faults are HTTP 500
-        EXPECT_EQ(FaultCode(answer.body), c.code) << c.name << "\n" << answer.body;
+        EXPECT_EQ(SoapFaultCode(answer.body), c.code) << c.name << "\n" << answer.body;
     }
 }
 

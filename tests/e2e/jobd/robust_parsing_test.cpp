@@ -74,15 +74,6 @@ std::string BodyOf(const std::string& response) {
     return end == std::string::npos ? std::string() : response.substr(end + 4);
 }
 
-int FaultCode(const std::string& body) {
-    const auto start = body.find("<code>");
-    const auto end = body.find("</code>");
-    if (start == std::string::npos || end == std::string::npos) {
-        return -1;
-    }
-    return std::stoi(body.substr(start + 6, end - start - 6));
-}
-
 std::string Param(const std::string& inner) {
     return "<getJobLogsParam xmlns=\"" + std::string(kPre40Namespace) + "\">" + inner +
            "</getJobLogsParam>";
@@ -121,7 +112,7 @@ TEST_F(RobustParsingTest, DeclaredOversizedBodyIsRefusedFromItsHeader) {
                 "\r\nContent-Length: 1073741824\r\n\r\n{");
         EXPECT_EQ(StatusOf(response), 413) << target << ": " << response;
         if (target == "/IpsApi") {
-            EXPECT_EQ(FaultCode(BodyOf(response)), 30003) << response;
+            EXPECT_EQ(SoapFaultCode(BodyOf(response)), 30003) << response;
             EXPECT_NE(response.find("ipsApiFault"), std::string::npos) << response;
         } else {
             const json::value fault = json::parse(BodyOf(response));
@@ -169,14 +160,14 @@ TEST_F(RobustParsingTest, DtdsAndEntitiesAreRefused) {
     for (const std::string& body : {laughs, xxe, parameter_entity}) {
         const auto answer = Soap(body);
         EXPECT_EQ(answer.status, 500) << answer.body;
-        EXPECT_EQ(FaultCode(answer.body), 30003) << answer.body;
+        EXPECT_EQ(SoapFaultCode(answer.body), 30003) << answer.body;
         EXPECT_EQ(answer.body.find("root:"), std::string::npos) << answer.body;
     }
     // Without a DTD an entity reference is undefined and never resolved: kept as literal text,
     // it is no company handle.
     const auto undefined = Soap(Param("<companyHandle>&xxe;</companyHandle>"));
     EXPECT_EQ(undefined.status, 500) << undefined.body;
-    EXPECT_EQ(FaultCode(undefined.body), 30001) << undefined.body;
+    EXPECT_EQ(SoapFaultCode(undefined.body), 30001) << undefined.body;
     ExpectStillServing();
 }
 
@@ -188,7 +179,7 @@ TEST_F(RobustParsingTest, DeepNestingIsBounded) {
     }
     const auto soap = Soap(Param(xml_open + xml_close));
     EXPECT_EQ(soap.status, 500) << soap.body;
-    EXPECT_EQ(FaultCode(soap.body), 30003) << soap.body;
+    EXPECT_EQ(SoapFaultCode(soap.body), 30003) << soap.body;
 
     const auto json = daemon_->Json("getJobLogs", std::string(4000, '['), "admin@example.com");
     EXPECT_EQ(json.status, 400) << json.body;

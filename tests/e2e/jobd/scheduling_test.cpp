@@ -42,6 +42,20 @@ protected:
         return jobs.at("jobArray").as_array().at(0).as_object();
     }
 
+    // submitJob of a commandJob on `schedule`, which must be refused as fault 30001 (a bad
+    // parameter); returns the fault's reason.
+    std::string RefusedScheduleReason(const std::string& name, const std::string& schedule) {
+        const auto answer =
+            daemon_.Json("submitJob",
+                         R"({"companyHandle":"47","jobName":")" + name + R"(","execSchedule":")" +
+                             schedule + R"(","commandJob":{"argv":["/bin/true"]}})",
+                         "admin@example.com");
+        EXPECT_EQ(answer.status, 400);
+        const auto fault = json::parse(answer.body).as_object();
+        EXPECT_EQ(fault.at("code").as_int64(), 30001);
+        return fault.at("reason").as_string().c_str();
+    }
+
     JobdProcess daemon_;
 };
 
@@ -75,28 +89,13 @@ TEST_F(SchedulingTest, SubmitWithoutTimeRunsNow) {
 }
 
 TEST_F(SchedulingTest, BadScheduleIsAFaultNamingTheField) {
-    const auto answer = daemon_.Json(
-        "submitJob",
-        R"({"companyHandle":"47","jobName":"bad","execSchedule":"0 0 0 32 * ?","commandJob":{"argv":["/bin/true"]}})",
-        "admin@example.com");
-    EXPECT_EQ(answer.status, 400);
-    const auto fault = json::parse(answer.body).as_object();
-    EXPECT_EQ(fault.at("code").as_int64(), 30001);
-    EXPECT_NE(std::string(fault.at("reason").as_string().c_str()).find("execSchedule"),
-              std::string::npos);
+    EXPECT_NE(RefusedScheduleReason("bad", "0 0 0 32 * ?").find("execSchedule"), std::string::npos);
 }
 
 // Contract §8 / issue #5: a schedule that can never fire is a submit-time error, not a job that
 // silently never runs.
 TEST_F(SchedulingTest, NeverFiringScheduleIsRejectedAtSubmit) {
-    const auto answer = daemon_.Json(
-        "submitJob",
-        R"({"companyHandle":"47","jobName":"feb30","execSchedule":"0 0 0 30 2 ?","commandJob":{"argv":["/bin/true"]}})",
-        "admin@example.com");
-    EXPECT_EQ(answer.status, 400);
-    const auto fault = json::parse(answer.body).as_object();
-    EXPECT_EQ(fault.at("code").as_int64(), 30001);
-    EXPECT_NE(std::string(fault.at("reason").as_string().c_str()).find("never fires"),
+    EXPECT_NE(RefusedScheduleReason("feb30", "0 0 0 30 2 ?").find("never fires"),
               std::string::npos);
 }
 
