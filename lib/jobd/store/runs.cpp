@@ -61,7 +61,7 @@ constexpr const char* kClaimRun = R"sql(
     UPDATE runs SET state = 'Running', node = $2, holder = NULL, started_at = clock_timestamp()
     WHERE id = $1 AND state = 'Queued'
       AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
-    RETURNING id)sql";
+    RETURNING runs.*)sql";
 
 // The common claim in one round trip: no company limit configured and a job that is not
 // overlap Queue. Anything else (or nothing claimed) takes the path with the locks.
@@ -70,7 +70,7 @@ constexpr const char* kClaimUnlimited = R"sql(
     WHERE id = $1 AND state = 'Queued'
       AND (SELECT overlap FROM jobs WHERE id = runs.job_id) <> 'Queue'
       AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
-    RETURNING id)sql";
+    RETURNING runs.*)sql";
 
 constexpr const char* kRelease = R"sql(
     UPDATE runs SET holder = NULL WHERE id = $1 AND state = 'Queued')sql";
@@ -99,10 +99,20 @@ constexpr const char* kTakeReleased = R"sql(
     UPDATE runs SET holder = $1 FROM taken WHERE runs.id = taken.id
     RETURNING runs.id)sql";
 
-constexpr const char* kJobSpecOfRun = R"sql(
-    SELECT j.payload::text, j.timeout_seconds, j.time_zone, j.max_retries,
-           j.retry_backoff_seconds, j.overlap
-    FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = $1)sql";
+// What starting a run needs besides the run (ReadLaunch): kRunColumns, then these.
+constexpr const char* kJobSpecColumns = R"sql(,
+    j.payload::text, j.timeout_seconds, j.time_zone, j.max_retries, j.retry_backoff_seconds)sql";
+
+// The launch of the run(s) `rows` names (a CTE over runs, e.g. an UPDATE's RETURNING runs.*) in
+// the statement that wrote them: a claim is one round trip, not an UPDATE then two SELECTs.
+std::string SelectLaunches(const std::string& with, const std::string& rows) {
+    return with + " SELECT " + kRunColumns + kJobSpecColumns + " FROM " + rows +
+           " r JOIN jobs j ON j.id = r.job_id LEFT JOIN users u ON u.id = r.submit_user_id";
+}
+
+std::string ClaimReturningLaunch(const char* claim) {
+    return SelectLaunches(std::string("WITH claimed AS (") + claim + ")", "claimed");
+}
 
 // Details arrive as one JSON array: one round trip for a batch of any size.
 constexpr const char* kInsertDetails = R"sql(
@@ -120,24 +130,32 @@ constexpr const char* kInsertDetails = R"sql(
 constexpr const char* kUpdateProgress = R"sql(
     UPDATE runs SET progress = $2, progress_message = $3, progress_at = now() WHERE id = $1)sql";
 
-// Only the node that runs it ends it: a node declared lost finds its runs Lost already.
-constexpr const char* kFinishRun = R"sql(
-    UPDATE runs SET state = $2, exit_code = $3, reason = $4, reason_message = $5::jsonb,
-                    ended_at = now(),
-                    started_at = coalesce(started_at, now())
-    WHERE id = $1 AND state = 'Running' AND node = $6
-    RETURNING company_id)sql";
-
-// A run refused for a limit waits released until a run of its company ends: wake the nodes.
-constexpr const char* kNotifyIfReleasedOfCompany = R"sql(
-    SELECT pg_notify($1, '') WHERE EXISTS (
-        SELECT 1 FROM runs WHERE company_id = $2 AND state = 'Queued' AND holder IS NULL))sql";
+// Every end of a batch in one statement (the ends arrive as one JSON array). Only the node that
+// runs a run ends it: a node declared lost finds its runs Lost already, and those runs are just
+// not returned (fencing per run: the others of the batch end all the same). A run refused for a
+// limit waits released until a run of its company ends: `woken` NOTIFYs the nodes then, once per
+// statement (a scalar subquery in the select list; no row ended, no notification).
+constexpr const char* kFinishRuns = R"sql(
+    WITH ended AS (
+        UPDATE runs SET state = e.state, exit_code = e.exit_code, reason = e.reason,
+                        reason_message = e.reason_message::jsonb, ended_at = now(),
+                        started_at = coalesce(runs.started_at, now())
+        FROM jsonb_to_recordset($1::jsonb) AS e(id bigint, state text, exit_code int,
+                                                reason text, reason_message text)
+        WHERE runs.id = e.id AND runs.state = 'Running' AND runs.node = $2
+        RETURNING runs.*),
+    woken AS (
+        SELECT pg_notify($3, '') WHERE EXISTS (
+            SELECT 1 FROM runs q
+            WHERE q.company_id IN (SELECT company_id FROM ended)
+              AND q.state = 'Queued' AND q.holder IS NULL))
+    SELECT )sql";
 
 constexpr const char* kRetryOf = R"sql(
     SELECT id FROM runs WHERE first_run_id = $1 AND attempt = $2 AND trigger = 'Retry')sql";
 
-constexpr const char* kResumeClaim = R"sql(
-    SELECT 1 FROM runs WHERE id = $1 AND state = 'Running' AND node = $2)sql";
+// A claim repeated after its commit was in doubt: the run is already Running here.
+constexpr const char* kResumeClaim = "r.id = $1 AND r.state = 'Running' AND r.node = $2";
 
 constexpr const char* kMarkLost = R"sql(
     UPDATE runs SET state = 'Lost', ended_at = now(), reason = $2, reason_message = $3::jsonb
@@ -224,6 +242,29 @@ std::vector<Run> ReadRuns(const pqxx::result& rows) {
     return runs;
 }
 
+// A row of SelectLaunches: the run's columns, then kJobSpecColumns.
+RunLaunch ReadLaunchRow(const pqxx::row& row) {
+    constexpr int kSpec = 31;  // the columns of kRunColumns
+    RunLaunch launch{ReadRun(row), {}};
+    launch.job.company = launch.run.company;
+    launch.job.name = launch.run.job_name;
+    launch.job.job_type = launch.run.job_type;
+    launch.job.payload_json = row[kSpec].as<std::string>();
+    launch.job.timeout_seconds = Nullable<int>(row[kSpec + 1]);
+    launch.job.time_zone = row[kSpec + 2].as<std::string>();
+    launch.job.max_retries = row[kSpec + 3].as<int>();
+    launch.job.retry_backoff_seconds = row[kSpec + 4].as<int>();
+    launch.job.overlap = launch.run.overlap;
+    return launch;
+}
+
+std::optional<RunLaunch> LaunchIn(const pqxx::result& rows) {
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    return ReadLaunchRow(rows[0]);
+}
+
 Run SelectRun(pqxx::work& tx, RunId id) {
     return ReadRun(tx.exec_params1(SelectRuns("r.id = $1"), id));
 }
@@ -290,11 +331,17 @@ RunId InsertRun(pqxx::work& tx, const NewRun& run) {
 
 std::optional<RunLaunch> ClaimRun(
     pqxx::work& tx, RunId id, const std::string& node, const ClaimLimits& limits, bool resuming) {
-    if (resuming && !tx.exec_params(kResumeClaim, id, node).empty()) {
-        return ReadLaunch(tx, id);
+    if (resuming) {
+        static const std::string resume = SelectLaunches("", "runs") + " WHERE " + kResumeClaim;
+        if (auto launch = LaunchIn(tx.exec_params(resume, id, node))) {
+            return launch;
+        }
     }
-    if (!limits.per_company && !tx.exec_params(kClaimUnlimited, id, node).empty()) {
-        return ReadLaunch(tx, id);
+    if (!limits.per_company) {
+        static const std::string claim = ClaimReturningLaunch(kClaimUnlimited);
+        if (auto launch = LaunchIn(tx.exec_params(claim, id, node))) {
+            return launch;
+        }
     }
     const auto queued = tx.exec_params(kQueuedRun, id);
     if (queued.empty()) {
@@ -315,25 +362,13 @@ std::optional<RunLaunch> ClaimRun(
         tx.exec_params0(kRelease, id);
         return std::nullopt;
     }
-    if (tx.exec_params(kClaimRun, id, node).empty()) {
-        return std::nullopt;
-    }
-    return ReadLaunch(tx, id);
+    static const std::string claim = ClaimReturningLaunch(kClaimRun);
+    return LaunchIn(tx.exec_params(claim, id, node));
 }
 
 RunLaunch ReadLaunch(pqxx::work& tx, RunId id) {
-    RunLaunch launch{SelectRun(tx, id), {}};
-    const auto spec = tx.exec_params1(kJobSpecOfRun, id);
-    launch.job.company = launch.run.company;
-    launch.job.name = launch.run.job_name;
-    launch.job.job_type = launch.run.job_type;
-    launch.job.payload_json = spec[0].as<std::string>();
-    launch.job.timeout_seconds = Nullable<int>(spec[1]);
-    launch.job.time_zone = spec[2].as<std::string>();
-    launch.job.max_retries = spec[3].as<int>();
-    launch.job.retry_backoff_seconds = spec[4].as<int>();
-    launch.job.overlap = Parse<Overlap>(spec[5].as<std::string>()).value_or(Overlap::Forbid);
-    return launch;
+    static const std::string read = SelectLaunches("", "runs") + " WHERE r.id = $1";
+    return ReadLaunchRow(tx.exec_params1(read, id));
 }
 
 std::vector<Run> TakeReleasedRuns(pqxx::work& tx,
@@ -403,18 +438,40 @@ void UpdateProgress(pqxx::work& tx, RunId id, int progress, const std::string& m
 }
 
 std::optional<Run> FinishRun(pqxx::work& tx, RunId id, const RunEnd& end, const std::string& node) {
-    const auto rows = tx.exec_params(kFinishRun,
-                                     id,
-                                     std::string(ToString(end.state)),
-                                     end.exit_code,
-                                     EnglishText(end.reason),
-                                     OptionalMessageJson(end.reason),
-                                     node);
-    if (rows.empty()) {
+    auto runs = FinishRuns(tx, {{id, end}}, node);
+    if (runs.empty()) {
         return std::nullopt;
     }
-    tx.exec_params(kNotifyIfReleasedOfCompany, kRunsReleasedChannel, rows[0][0].as<CompanyId>());
-    return SelectRun(tx, id);
+    return std::move(runs.front());
+}
+
+std::vector<Run> FinishRuns(pqxx::work& tx,
+                            const std::vector<RunEnding>& ends,
+                            const std::string& node) {
+    if (ends.empty()) {
+        return {};
+    }
+    boost::json::array batch;
+    batch.reserve(ends.size());
+    for (const auto& [id, end] : ends) {
+        batch.push_back(boost::json::object{
+            {"id", id},
+            {"state", ToString(end.state)},
+            {"exit_code",
+             end.exit_code ? boost::json::value(*end.exit_code) : boost::json::value(nullptr)},
+            {"reason", EnglishText(end.reason)},
+            {"reason_message",
+             end.reason ? boost::json::value(MessageToJson(*end.reason))
+                        : boost::json::value(nullptr)},
+        });
+    }
+    static const std::string statement = std::string(kFinishRuns) + kRunColumns +
+                                         ", (SELECT count(*) FROM woken)" +
+                                         " FROM ended r JOIN jobs j ON j.id = r.job_id"
+                                         " LEFT JOIN users u ON u.id = r.submit_user_id"
+                                         " ORDER BY r.id";
+    return ReadRuns(
+        tx.exec_params(statement, boost::json::serialize(batch), node, kRunsReleasedChannel));
 }
 
 Run RunById(pqxx::work& tx, RunId id) {

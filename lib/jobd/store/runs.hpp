@@ -99,6 +99,19 @@ struct RunEnd {
 // a limit may start now).
 std::optional<Run> FinishRun(pqxx::work& tx, RunId id, const RunEnd& end, const std::string& node);
 
+struct RunEnding {
+    RunId id = 0;
+    RunEnd end;
+};
+
+// FinishRun for many runs in one statement (the engine records the runs that ended meanwhile
+// together: one commit for all). Returns the runs it finished, by id; a run not Running on `node`
+// (fenced off, or ended already by an earlier attempt of the same batch) is left alone and
+// missing from the result, without failing the others.
+std::vector<Run> FinishRuns(pqxx::work& tx,
+                            const std::vector<RunEnding>& ends,
+                            const std::string& node);
+
 // The run as stored now. Throws pqxx::unexpected_rows when there is no such run.
 Run RunById(pqxx::work& tx, RunId id);
 

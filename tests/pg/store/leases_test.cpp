@@ -197,5 +197,37 @@ TEST_F(LeasesTest, OverlapQueueHoldsAcrossNodes) {
     EXPECT_EQ(StateOf(second), "Queued");
 }
 
+// Run ends recorded together (the engine's group commit): each is fenced on its own, a run of a
+// lost node does not stop the others, and the batch repeated (a commit in doubt) changes nothing.
+TEST_F(LeasesTest, EndsOfABatchAreFencedOneByOne) {
+    const RunId mine = Queue(job_, 47, "node-a");
+    const RunId failed = Queue(other_job_, 48, "node-a");
+    const RunId elsewhere = Queue(job_, 47, "node-b");
+    ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, mine, "node-a", {}); }));
+    ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, failed, "node-a", {}); }));
+    ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, elsewhere, "node-b", {}); }));
+    const Message exited(MessageId::RunExited, {{"code", "3"}});
+    const std::vector<RunEnding> ends{{mine, {RunState::Succeeded, 0, std::nullopt}},
+                                      {elsewhere, {RunState::Succeeded, 0, std::nullopt}},
+                                      {failed, {RunState::Failed, 3, exited}}};
+
+    const auto finished = InTx([&](pqxx::work& tx) { return FinishRuns(tx, ends, "node-a"); });
+    ASSERT_EQ(finished.size(), 2u);
+    EXPECT_EQ(finished[0].id, mine);
+    EXPECT_EQ(finished[0].state, RunState::Succeeded);
+    EXPECT_EQ(finished[0].job_name, "a");
+    EXPECT_TRUE(finished[0].ended_at);
+    EXPECT_EQ(finished[1].id, failed);
+    EXPECT_EQ(finished[1].state, RunState::Failed);
+    EXPECT_EQ(finished[1].exit_code, 3);
+    ASSERT_TRUE(finished[1].reason_message);
+    EXPECT_EQ(finished[1].reason_message->id(), MessageId::RunExited);
+    EXPECT_EQ(finished[1].job_name, "b");
+    EXPECT_EQ(StateOf(elsewhere), "Running");
+
+    EXPECT_TRUE(InTx([&](pqxx::work& tx) { return FinishRuns(tx, ends, "node-a"); }).empty());
+    EXPECT_EQ(StateOf(mine), "Succeeded");
+}
+
 }  // namespace
 }  // namespace jobd::store
