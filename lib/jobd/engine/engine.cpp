@@ -1,6 +1,7 @@
 #include "jobd/engine/engine.hpp"
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include <boost/asio/as_tuple.hpp>
@@ -30,8 +31,66 @@ struct Finished {
     bool ended_elsewhere = false;  // not this node's end: nothing more to report
 };
 
+// What a run's end writes: its last output, its end, and its retry when the job asks for one.
+struct EndRecord {
+    RunId id = 0;
+    std::vector<RunDetail> details;  // not committed yet, after the first `committed`
+    int committed = 0;
+    std::optional<Progress> progress;
+    store::RunEnd end;
+    std::optional<TimePoint> retry_due;
+};
+
 namespace asio = boost::asio;
 using asio::use_awaitable;
+
+// Run ends recorded in one transaction at most (a longer backlog takes several, back to back).
+constexpr std::size_t kEndBatchMax = 128;
+
+// The ends of a batch in one transaction. Each run's end commits with its retry: a failed run is
+// never left without the retry its job asks for. Repeated after a commit in doubt, it finds the
+// runs ended by its first attempt and writes nothing twice (details, end, retry).
+std::vector<Finished> RecordEnds(pqxx::work& tx,
+                                 const std::vector<EndRecord>& records,
+                                 const std::string& node) {
+    std::vector<store::RunEnding> endings;
+    endings.reserve(records.size());
+    for (const EndRecord& record : records) {
+        if (!record.details.empty()) {
+            store::AppendDetailsOnce(tx, record.id, record.details, record.committed);
+        }
+        if (record.progress) {
+            store::UpdateProgress(tx, record.id, record.progress->percent, record.progress->message);
+        }
+        endings.push_back({record.id, record.end});
+    }
+    std::map<RunId, Run> ended;
+    for (Run& run : store::FinishRuns(tx, endings, node)) {
+        ended.emplace(run.id, std::move(run));
+    }
+    std::vector<Finished> finished;
+    finished.reserve(records.size());
+    for (const EndRecord& record : records) {
+        const auto it = ended.find(record.id);
+        if (it != ended.end()) {
+            const auto retry = record.retry_due ? std::optional<RunId>(store::InsertRetry(
+                                                      tx, it->second, *record.retry_due, node))
+                                                : std::nullopt;
+            finished.push_back({std::move(it->second), retry, false});
+            continue;
+        }
+        Run stored = store::RunById(tx, record.id);
+        // Lost is never this node's own end: the node was declared lost meanwhile, and the run's
+        // outcome and retry were written by the node that declared it (fencing).
+        if (stored.state == RunState::Lost || stored.node != node) {
+            finished.push_back({std::move(stored), std::nullopt, true});
+            continue;
+        }
+        const auto retry = store::RetryOf(tx, stored);  // ended by an attempt in doubt
+        finished.push_back({std::move(stored), retry, false});
+    }
+    return finished;
+}
 
 // Output is written to the database in batches this often while a run goes on, so
 // getJobLogDetails and progress stay fresh without a write per line.
@@ -163,6 +222,20 @@ public:
     std::optional<exec::Outcome> outcome;
     std::optional<Message> failure;  // for a SpawnFailed outcome jobd made: why, as a message
     asio::steady_timer wake;
+};
+
+// A run's end waiting for the transaction that records it (Engine::RecordEndsInBatch), then
+// what that transaction committed (or why it failed). Engine strand only.
+class Engine::EndSlot {
+public:
+    EndSlot(asio::any_io_executor executor, EndRecord end) : record(std::move(end)), done(executor) {
+        done.expires_at(asio::steady_timer::time_point::max());
+    }
+
+    EndRecord record;
+    std::optional<Finished> finished;
+    std::exception_ptr error;
+    asio::steady_timer done;  // cancelled once `finished` or `error` is set
 };
 
 Engine::Engine(asio::any_io_executor io,
@@ -833,38 +906,19 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
     const auto retry_delay = RetryDelay(launch.job, launch.run, end.state, Jitter());
     const std::optional<TimePoint> retry_due =
         retry_delay ? std::optional<TimePoint>(Now() + *retry_delay) : std::nullopt;
-    // The run's end and its retry commit together: a failed run is never left without the
-    // retry its job asks for. Repeated after a lost acknowledgement, it finds the run ended by
-    // its first attempt and writes nothing twice (details, end, retry).
-    const std::string node = settings_.node;
-    auto finish = [id,
-                   details = std::move(supervisor->unsaved),
-                   committed = supervisor->committed,
-                   progress,
-                   end,
-                   retry_due,
-                   node](pqxx::work& tx) -> Finished {
-        store::AppendDetailsOnce(tx, id, details, committed);
-        if (progress) {
-            store::UpdateProgress(tx, id, progress->percent, progress->message);
-        }
-        auto run = store::FinishRun(tx, id, end, node);
-        if (!run) {
-            Run stored = store::RunById(tx, id);
-            // Lost is never this node's own end: the node was declared lost meanwhile, and the
-            // run's outcome and retry were written by the node that declared it (fencing).
-            if (stored.state == RunState::Lost || stored.node != node) {
-                return {std::move(stored), std::nullopt, true};
-            }
-            const auto retry = store::RetryOf(tx, stored);
-            return {std::move(stored), retry, false};
-        }
-        const auto retry =
-            retry_due ? std::optional<RunId>(store::InsertRetry(tx, *run, *retry_due, node))
-                      : std::nullopt;
-        return {std::move(*run), retry, false};
-    };
-    const auto [finished, retry, ended_elsewhere] = co_await Persist(std::move(finish));
+    auto slot = std::make_shared<EndSlot>(
+        strand_,
+        EndRecord{
+            id, std::move(supervisor->unsaved), supervisor->committed, progress, end, retry_due});
+    ends_pending_.push_back(slot);
+    RecordEndsInBatch();
+    while (!slot->finished && !slot->error) {
+        co_await slot->done.async_wait(asio::as_tuple(use_awaitable));
+    }
+    if (slot->error) {
+        std::rethrow_exception(slot->error);
+    }
+    const auto [finished, retry, ended_elsewhere] = std::move(*slot->finished);
     if (ended_elsewhere) {
         Log().warn("run end not recorded, the run was declared lost run={} state={}",
                    id,
@@ -892,6 +946,67 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
         ToString(finished.state),
         finished.exit_code ? std::to_string(*finished.exit_code) : "none",
         duration.count());
+}
+
+// Group commit of run ends: with no batch in flight the ends waiting go at once (an idle node adds
+// no delay); while one is in flight, the runs that end meanwhile wait for it and go together in
+// the next transaction, so one commit (one WAL flush) serves all of them.
+void Engine::RecordEndsInBatch() {
+    if (recording_ends_ || ends_pending_.empty()) {
+        return;
+    }
+    recording_ends_ = true;
+    const auto count = std::min(ends_pending_.size(), kEndBatchMax);
+    std::vector<std::shared_ptr<EndSlot>> batch(ends_pending_.begin(),
+                                                ends_pending_.begin() + count);
+    ends_pending_.erase(ends_pending_.begin(), ends_pending_.begin() + count);
+    SpawnBackground(RecordEndBatch(std::move(batch)), "record of run ends");
+}
+
+asio::awaitable<void> Engine::RecordEndBatch(std::vector<std::shared_ptr<EndSlot>> batch) {
+    std::vector<EndRecord> records;
+    records.reserve(batch.size());
+    for (const auto& slot : batch) {
+        records.push_back(slot->record);
+    }
+    const std::string node = settings_.node;
+    auto record = [records, node](pqxx::work& tx) { return RecordEnds(tx, records, node); };
+    bool together = true;
+    try {
+        auto finished = co_await Persist(std::move(record));
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            batch[i]->finished = std::move(finished[i]);
+        }
+    } catch (const std::exception& e) {
+        // Not the database's absence (Persist waits that out) but one end's failure, e.g. a
+        // deadlock with a reaper marking runs Lost: each end alone, so it fails only its own run.
+        Log().warn("run ends not recorded together, recording them one by one runs={} error=\"{}\"",
+                   batch.size(),
+                   e.what());
+        together = false;
+    }
+    if (!together) {
+        co_await RecordEndsOneByOne(batch);
+    }
+    for (const auto& slot : batch) {
+        slot->done.cancel();
+    }
+    recording_ends_ = false;
+    RecordEndsInBatch();
+}
+
+asio::awaitable<void> Engine::RecordEndsOneByOne(std::vector<std::shared_ptr<EndSlot>> batch) {
+    const std::string node = settings_.node;
+    for (const auto& slot : batch) {
+        auto record = [records = std::vector<EndRecord>{slot->record}, node](pqxx::work& tx) {
+            return RecordEnds(tx, records, node);
+        };
+        try {
+            slot->finished = std::move((co_await Persist(std::move(record))).front());
+        } catch (const std::exception&) {
+            slot->error = std::current_exception();  // the run's supervisor reports it
+        }
+    }
 }
 
 void Engine::RecordStart(RunId id, const Run& run, const exec::ChildProcess& child) const {

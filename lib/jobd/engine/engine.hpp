@@ -125,6 +125,7 @@ public:
 
 private:
     class Supervisor;
+    class EndSlot;
 
     // A run this node has taken from the queue: claiming it, then running it.
     struct Active {
@@ -196,6 +197,10 @@ private:
     boost::asio::awaitable<void> Flush(RunId run, std::shared_ptr<Supervisor> supervisor);
     boost::asio::awaitable<void> Finish(store::RunLaunch launch,
                                         std::shared_ptr<Supervisor> supervisor);
+    // Run ends go to the database in batches, one transaction at a time (group commit).
+    void RecordEndsInBatch();
+    boost::asio::awaitable<void> RecordEndBatch(std::vector<std::shared_ptr<EndSlot>> batch);
+    boost::asio::awaitable<void> RecordEndsOneByOne(std::vector<std::shared_ptr<EndSlot>> batch);
 
     // Runs fn on the pool, retrying with backoff while the database is unavailable: a run's
     // claim and end must not be dropped (contract §9).
@@ -215,6 +220,8 @@ private:
     std::map<JobId, int> job_active_;          // overlap Queue
     std::map<RunId, std::unique_ptr<boost::asio::steady_timer>> pending_retries_;
     std::set<RunId> resume_claims_;  // EnqueueInDoubt: claims that accept Running on this node
+    std::vector<std::shared_ptr<EndSlot>> ends_pending_;  // ended runs waiting for the next batch
+    bool recording_ends_ = false;                         // a batch of ends is in flight
     bool draining_ = false;
     // Workers taken (active_ plus reservations) and their limit, shared with ReserveWorker's
     // callers; the limit follows settings_.max_concurrent_runs, and is 0 once draining.
