@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "jobd/engine/fire_due.hpp"
+#include "jobd/engine/group_commit.hpp"
 #include "jobd/engine/retry.hpp"
 #include "jobd/engine/run_output.hpp"
 #include "jobd/log/logger.hpp"
@@ -24,73 +25,12 @@
 namespace jobd::engine {
 namespace {
 
-// What a run's final transaction committed (Engine::Finish).
-struct Finished {
-    Run run;
-    std::optional<RunId> retry;
-    bool ended_elsewhere = false;  // not this node's end: nothing more to report
-};
-
-// What a run's end writes: its last output, its end, and its retry when the job asks for one.
-struct EndRecord {
-    RunId id = 0;
-    std::vector<RunDetail> details;  // not committed yet, after the first `committed`
-    int committed = 0;
-    std::optional<Progress> progress;
-    store::RunEnd end;
-    std::optional<TimePoint> retry_due;
-};
-
 namespace asio = boost::asio;
 using asio::use_awaitable;
 
-// Run ends recorded in one transaction at most (a longer backlog takes several, back to back).
-constexpr std::size_t kEndBatchMax = 128;
-
-// The ends of a batch in one transaction. Each run's end commits with its retry: a failed run is
-// never left without the retry its job asks for. Repeated after a commit in doubt, it finds the
-// runs ended by its first attempt and writes nothing twice (details, end, retry).
-std::vector<Finished> RecordEnds(pqxx::work& tx,
-                                 const std::vector<EndRecord>& records,
-                                 const std::string& node) {
-    std::vector<store::RunEnding> endings;
-    endings.reserve(records.size());
-    for (const EndRecord& record : records) {
-        if (!record.details.empty()) {
-            store::AppendDetailsOnce(tx, record.id, record.details, record.committed);
-        }
-        if (record.progress) {
-            store::UpdateProgress(tx, record.id, record.progress->percent, record.progress->message);
-        }
-        endings.push_back({record.id, record.end});
-    }
-    std::map<RunId, Run> ended;
-    for (Run& run : store::FinishRuns(tx, endings, node)) {
-        ended.emplace(run.id, std::move(run));
-    }
-    std::vector<Finished> finished;
-    finished.reserve(records.size());
-    for (const EndRecord& record : records) {
-        const auto it = ended.find(record.id);
-        if (it != ended.end()) {
-            const auto retry = record.retry_due ? std::optional<RunId>(store::InsertRetry(
-                                                      tx, it->second, *record.retry_due, node))
-                                                : std::nullopt;
-            finished.push_back({std::move(it->second), retry, false});
-            continue;
-        }
-        Run stored = store::RunById(tx, record.id);
-        // Lost is never this node's own end: the node was declared lost meanwhile, and the run's
-        // outcome and retry were written by the node that declared it (fencing).
-        if (stored.state == RunState::Lost || stored.node != node) {
-            finished.push_back({std::move(stored), std::nullopt, true});
-            continue;
-        }
-        const auto retry = store::RetryOf(tx, stored);  // ended by an attempt in doubt
-        finished.push_back({std::move(stored), retry, false});
-    }
-    return finished;
-}
+// Claims, and ends, of runs committed in one transaction at most (a longer backlog takes
+// several, back to back).
+constexpr std::size_t kBatchMax = 128;
 
 // Output is written to the database in batches this often while a run goes on, so
 // getJobLogDetails and progress stay fresh without a write per line.
@@ -224,19 +164,89 @@ public:
     asio::steady_timer wake;
 };
 
-// A run's end waiting for the transaction that records it (Engine::RecordEndsInBatch), then
-// what that transaction committed (or why it failed). Engine strand only.
-class Engine::EndSlot {
-public:
-    EndSlot(asio::any_io_executor executor, EndRecord end) : record(std::move(end)), done(executor) {
-        done.expires_at(asio::steady_timer::time_point::max());
-    }
-
-    EndRecord record;
-    std::optional<Finished> finished;
-    std::exception_ptr error;
-    asio::steady_timer done;  // cancelled once `finished` or `error` is set
+// What a run's final transaction committed (Engine::Finish).
+struct Engine::Finished {
+    Run run;
+    std::optional<RunId> retry;
+    bool ended_elsewhere = false;  // not this node's end: nothing more to report
 };
+
+// What a run's end writes: its last output, its end, and its retry when the job asks for one.
+struct Engine::EndRecord {
+    RunId id = 0;
+    std::vector<RunDetail> details;  // not committed yet, after the first `committed`
+    int committed = 0;
+    std::optional<Progress> progress;
+    store::RunEnd end;
+    std::optional<TimePoint> retry_due;
+};
+
+struct Engine::ClaimRequest {
+    RunId id = 0;
+    bool resuming = false;  // EnqueueInDoubt: its run may be Running on this node already
+};
+
+// The ends of a batch in one transaction. Each run's end commits with its retry: a failed run is
+// never left without the retry its job asks for. Repeated after a commit in doubt, it finds the
+// runs ended by its first attempt and writes nothing twice (details, end, retry).
+std::vector<Engine::Finished> Engine::RecordEnds(pqxx::work& tx,
+                                                 const std::vector<EndRecord>& records,
+                                                 const std::string& node) {
+    std::vector<store::RunEnding> endings;
+    endings.reserve(records.size());
+    for (const EndRecord& record : records) {
+        if (!record.details.empty()) {
+            store::AppendDetailsOnce(tx, record.id, record.details, record.committed);
+        }
+        if (record.progress) {
+            store::UpdateProgress(tx, record.id, record.progress->percent, record.progress->message);
+        }
+        endings.push_back({record.id, record.end});
+    }
+    std::map<RunId, Run> ended;
+    for (Run& run : store::FinishRuns(tx, endings, node)) {
+        ended.emplace(run.id, std::move(run));
+    }
+    std::vector<Finished> finished;
+    finished.reserve(records.size());
+    for (const EndRecord& record : records) {
+        const auto it = ended.find(record.id);
+        if (it != ended.end()) {
+            const auto retry = record.retry_due ? std::optional<RunId>(store::InsertRetry(
+                                                      tx, it->second, *record.retry_due, node))
+                                                : std::nullopt;
+            finished.push_back({std::move(it->second), retry, false});
+            continue;
+        }
+        Run stored = store::RunById(tx, record.id);
+        // Lost is never this node's own end: the node was declared lost meanwhile, and the run's
+        // outcome and retry were written by the node that declared it (fencing).
+        if (stored.state == RunState::Lost || stored.node != node) {
+            finished.push_back({std::move(stored), std::nullopt, true});
+            continue;
+        }
+        const auto retry = store::RetryOf(tx, stored);  // ended by an attempt in doubt
+        finished.push_back({std::move(stored), retry, false});
+    }
+    return finished;
+}
+
+// The claims of a batch in one transaction, each as store::ClaimRun decides it. `repeated`: the
+// batch runs again after a commit in doubt, so a run already Running on this node is its own.
+std::vector<std::optional<store::RunLaunch>> Engine::ClaimRuns(
+    pqxx::work& tx,
+    const std::vector<ClaimRequest>& requests,
+    const std::string& node,
+    const store::ClaimLimits& limits,
+    bool repeated) {
+    std::vector<std::optional<store::RunLaunch>> launches;
+    launches.reserve(requests.size());
+    for (const ClaimRequest& request : requests) {
+        launches.push_back(
+            store::ClaimRun(tx, request.id, node, limits, repeated || request.resuming));
+    }
+    return launches;
+}
 
 Engine::Engine(asio::any_io_executor io,
                store::Pool& db,
@@ -251,7 +261,21 @@ Engine::Engine(asio::any_io_executor io,
       workers_max_(settings_.max_concurrent_runs),
       idle_(strand_),
       scheduler_wake_(strand_),
-      heartbeat_(strand_) {}
+      heartbeat_(strand_),
+      claims_(std::make_unique<GroupCommit<ClaimRequest, std::optional<store::RunLaunch>>>(
+          strand_,
+          kBatchMax,
+          [this](std::vector<ClaimRequest> requests) { return CommitClaims(std::move(requests)); },
+          [this](asio::awaitable<void> batch) {
+              SpawnBackground(std::move(batch), "claim of runs");
+          })),
+      ends_(std::make_unique<GroupCommit<EndRecord, Finished>>(
+          strand_,
+          kBatchMax,
+          [this](std::vector<EndRecord> records) { return CommitEnds(std::move(records)); },
+          [this](asio::awaitable<void> batch) {
+              SpawnBackground(std::move(batch), "record of run ends");
+          })) {}
 
 Engine::~Engine() = default;
 
@@ -807,15 +831,9 @@ void Engine::OnRunDone(RunId run) {
 
 asio::awaitable<void> Engine::Supervise(RunId id, std::optional<store::RunLaunch> launch) {
     if (!launch) {
-        const std::string node = settings_.node;
-        const store::ClaimLimits limits{settings_.per_company_max_concurrent_runs};
-        // A repeated claim (Persist retrying after a lost connection) may find its first
-        // attempt committed: the run Running on this node is then this claim's, not another's.
-        auto attempts = std::make_shared<int>(resume_claims_.erase(id) > 0 ? 1 : 0);
-        auto claim = [id, node, limits, attempts](pqxx::work& tx) {
-            return store::ClaimRun(tx, id, node, limits, (*attempts)++ > 0);
-        };
-        launch = co_await Persist(std::move(claim));
+        // Claimed with the other runs that take a worker meanwhile (group commit).
+        ClaimRequest claim{id, resume_claims_.erase(id) > 0};
+        launch = co_await claims_->Submit(claim);
     }
     if (!launch) {
         // Another node took it, it was stopped while queued, or a limit across the nodes
@@ -906,19 +924,12 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
     const auto retry_delay = RetryDelay(launch.job, launch.run, end.state, Jitter());
     const std::optional<TimePoint> retry_due =
         retry_delay ? std::optional<TimePoint>(Now() + *retry_delay) : std::nullopt;
-    auto slot = std::make_shared<EndSlot>(
-        strand_,
-        EndRecord{
-            id, std::move(supervisor->unsaved), supervisor->committed, progress, end, retry_due});
-    ends_pending_.push_back(slot);
-    RecordEndsInBatch();
-    while (!slot->finished && !slot->error) {
-        co_await slot->done.async_wait(asio::as_tuple(use_awaitable));
-    }
-    if (slot->error) {
-        std::rethrow_exception(slot->error);
-    }
-    const auto [finished, retry, ended_elsewhere] = std::move(*slot->finished);
+    // Recorded with the other runs that end meanwhile (group commit); the outcome line and the
+    // metrics follow the commit.
+    // Named, not a temporary in the co_await: GCC 12 destroys such a temporary twice.
+    EndRecord record{
+        id, std::move(supervisor->unsaved), supervisor->committed, progress, end, retry_due};
+    const auto [finished, retry, ended_elsewhere] = co_await ends_->Submit(std::move(record));
     if (ended_elsewhere) {
         Log().warn("run end not recorded, the run was declared lost run={} state={}",
                    id,
@@ -948,65 +959,25 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
         duration.count());
 }
 
-// Group commit of run ends: with no batch in flight the ends waiting go at once (an idle node adds
-// no delay); while one is in flight, the runs that end meanwhile wait for it and go together in
-// the next transaction, so one commit (one WAL flush) serves all of them.
-void Engine::RecordEndsInBatch() {
-    if (recording_ends_ || ends_pending_.empty()) {
-        return;
-    }
-    recording_ends_ = true;
-    const auto count = std::min(ends_pending_.size(), kEndBatchMax);
-    std::vector<std::shared_ptr<EndSlot>> batch(ends_pending_.begin(),
-                                                ends_pending_.begin() + count);
-    ends_pending_.erase(ends_pending_.begin(), ends_pending_.begin() + count);
-    SpawnBackground(RecordEndBatch(std::move(batch)), "record of run ends");
+asio::awaitable<std::vector<std::optional<store::RunLaunch>>> Engine::CommitClaims(
+    std::vector<ClaimRequest> requests) {
+    const std::string node = settings_.node;
+    const store::ClaimLimits limits{settings_.per_company_max_concurrent_runs};
+    // Persist repeats the transaction after a lost connection: a repeated claim may find its
+    // first attempt committed, the run Running on this node (its own, not another's).
+    auto attempts = std::make_shared<int>(0);
+    auto claim = [requests = std::move(requests), node, limits, attempts](pqxx::work& tx) {
+        return ClaimRuns(tx, requests, node, limits, (*attempts)++ > 0);
+    };
+    co_return co_await Persist(std::move(claim));
 }
 
-asio::awaitable<void> Engine::RecordEndBatch(std::vector<std::shared_ptr<EndSlot>> batch) {
-    std::vector<EndRecord> records;
-    records.reserve(batch.size());
-    for (const auto& slot : batch) {
-        records.push_back(slot->record);
-    }
+asio::awaitable<std::vector<Engine::Finished>> Engine::CommitEnds(std::vector<EndRecord> records) {
     const std::string node = settings_.node;
-    auto record = [records, node](pqxx::work& tx) { return RecordEnds(tx, records, node); };
-    bool together = true;
-    try {
-        auto finished = co_await Persist(std::move(record));
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            batch[i]->finished = std::move(finished[i]);
-        }
-    } catch (const std::exception& e) {
-        // Not the database's absence (Persist waits that out) but one end's failure, e.g. a
-        // deadlock with a reaper marking runs Lost: each end alone, so it fails only its own run.
-        Log().warn("run ends not recorded together, recording them one by one runs={} error=\"{}\"",
-                   batch.size(),
-                   e.what());
-        together = false;
-    }
-    if (!together) {
-        co_await RecordEndsOneByOne(batch);
-    }
-    for (const auto& slot : batch) {
-        slot->done.cancel();
-    }
-    recording_ends_ = false;
-    RecordEndsInBatch();
-}
-
-asio::awaitable<void> Engine::RecordEndsOneByOne(std::vector<std::shared_ptr<EndSlot>> batch) {
-    const std::string node = settings_.node;
-    for (const auto& slot : batch) {
-        auto record = [records = std::vector<EndRecord>{slot->record}, node](pqxx::work& tx) {
-            return RecordEnds(tx, records, node);
-        };
-        try {
-            slot->finished = std::move((co_await Persist(std::move(record))).front());
-        } catch (const std::exception&) {
-            slot->error = std::current_exception();  // the run's supervisor reports it
-        }
-    }
+    auto record = [records = std::move(records), node](pqxx::work& tx) {
+        return RecordEnds(tx, records, node);
+    };
+    co_return co_await Persist(std::move(record));
 }
 
 void Engine::RecordStart(RunId id, const Run& run, const exec::ChildProcess& child) const {

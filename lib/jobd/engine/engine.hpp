@@ -22,6 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "jobd/engine/group_commit.hpp"
 #include "jobd/engine/launch.hpp"
 #include "jobd/engine/queued_run.hpp"
 #include "jobd/log/outcome_log.hpp"
@@ -125,7 +126,9 @@ public:
 
 private:
     class Supervisor;
-    class EndSlot;
+    struct Finished;
+    struct EndRecord;
+    struct ClaimRequest;
 
     // A run this node has taken from the queue: claiming it, then running it.
     struct Active {
@@ -197,10 +200,19 @@ private:
     boost::asio::awaitable<void> Flush(RunId run, std::shared_ptr<Supervisor> supervisor);
     boost::asio::awaitable<void> Finish(store::RunLaunch launch,
                                         std::shared_ptr<Supervisor> supervisor);
-    // Run ends go to the database in batches, one transaction at a time (group commit).
-    void RecordEndsInBatch();
-    boost::asio::awaitable<void> RecordEndBatch(std::vector<std::shared_ptr<EndSlot>> batch);
-    boost::asio::awaitable<void> RecordEndsOneByOne(std::vector<std::shared_ptr<EndSlot>> batch);
+    // Claims and ends of runs go to the database in batches (claims_, ends_: group commit).
+    static std::vector<std::optional<store::RunLaunch>> ClaimRuns(
+        pqxx::work& tx,
+        const std::vector<ClaimRequest>& requests,
+        const std::string& node,
+        const store::ClaimLimits& limits,
+        bool repeated);
+    static std::vector<Finished> RecordEnds(pqxx::work& tx,
+                                            const std::vector<EndRecord>& records,
+                                            const std::string& node);
+    boost::asio::awaitable<std::vector<std::optional<store::RunLaunch>>> CommitClaims(
+        std::vector<ClaimRequest> requests);
+    boost::asio::awaitable<std::vector<Finished>> CommitEnds(std::vector<EndRecord> records);
 
     // Runs fn on the pool, retrying with backoff while the database is unavailable: a run's
     // claim and end must not be dropped (contract §9).
@@ -220,8 +232,6 @@ private:
     std::map<JobId, int> job_active_;          // overlap Queue
     std::map<RunId, std::unique_ptr<boost::asio::steady_timer>> pending_retries_;
     std::set<RunId> resume_claims_;  // EnqueueInDoubt: claims that accept Running on this node
-    std::vector<std::shared_ptr<EndSlot>> ends_pending_;  // ended runs waiting for the next batch
-    bool recording_ends_ = false;                         // a batch of ends is in flight
     bool draining_ = false;
     // Workers taken (active_ plus reservations) and their limit, shared with ReserveWorker's
     // callers; the limit follows settings_.max_concurrent_runs, and is 0 once draining.
@@ -239,6 +249,8 @@ private:
     boost::asio::steady_timer scheduler_wake_;  // until wake_at_; cancelled when it moves
     TimePoint wake_at_ = TimePoint::min();      // when the scheduler looks for due fires next
     boost::asio::steady_timer heartbeat_;       // until the next lease renewal
+    std::unique_ptr<GroupCommit<ClaimRequest, std::optional<store::RunLaunch>>> claims_;
+    std::unique_ptr<GroupCommit<EndRecord, Finished>> ends_;
 };
 
 }  // namespace jobd::engine
