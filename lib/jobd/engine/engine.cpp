@@ -1044,7 +1044,9 @@ asio::awaitable<void> Engine::Drain() {
         draining_ = true;
         workers_max_ = 0;  // executeJob reserves no more workers
         scheduler_wake_.cancel();
-        pending_retries_.clear();  // still Queued in the database: the next start arms them
+        // Still Queued in the database, held by this node: once it has left (LeaveCluster),
+        // another node's reaper adopts them, or this node's next start arms them.
+        pending_retries_.clear();
         Log().info("draining queued={} running={}", queue_.size(), active_.size());
         if (active_.empty()) {
             heartbeat_.cancel();
@@ -1061,8 +1063,26 @@ asio::awaitable<void> Engine::Drain() {
             idle_.expires_at(asio::steady_timer::time_point::max());
             co_await idle_.async_wait(asio::as_tuple(use_awaitable));
         }
+        co_await LeaveCluster();
     };
     co_await asio::co_spawn(strand_, std::move(drain), use_awaitable);
+}
+
+// Issue #6: other nodes take the queued runs at once instead of after this node's lease. Not
+// Persist: a shutdown must not wait for the database to come back; if it is down, the reaper of
+// another node releases the runs once the lease has run out, as for a crashed node.
+asio::awaitable<void> Engine::LeaveCluster() {
+    const std::string node = settings_.node;
+    auto leave = [node](pqxx::work& tx) { return store::LeaveCluster(tx, node); };
+    try {
+        const int released = co_await db_.Run(std::move(leave));
+        Log().info("left the cluster, queued runs released runs={}", released);
+    } catch (const Error& e) {
+        Log().warn(
+            "queued runs not released at shutdown, other nodes take them after runs.lease "
+            "error=\"{}\"",
+            e.what());
+    }
 }
 
 }  // namespace jobd::engine

@@ -116,7 +116,9 @@ public:
     void Stop(RunId run);
 
     // SIGTERM (contract §9): start nothing more; running runs get runs.stop_grace to finish,
-    // then are stopped. Completes when no run is left.
+    // then are stopped. Once no run is left (their ends committed), the node releases the runs
+    // it holds to the other nodes and deletes its lease row (one attempt: a database that is
+    // down leaves them to the reaper, after runs.lease). Completes then.
     boost::asio::awaitable<void> Drain();
 
     // SIGHUP: new limits and handlers for runs started from now on.
@@ -164,6 +166,8 @@ private:
     boost::asio::awaitable<void> HeartbeatLoop();
     boost::asio::awaitable<void> RenewLease();
     void Fence(const std::vector<Run>& held);
+    // The end of a drain: hands this node's queued runs to the others and gives up its lease.
+    boost::asio::awaitable<void> LeaveCluster();
     // With no free worker: releases the queued runs to nodes that have one.
     void ReleaseQueued();
     boost::asio::awaitable<void> Release(std::vector<QueuedRun> runs);

@@ -1,5 +1,7 @@
 #include "jobd/store/nodes.hpp"
 
+#include "jobd/store/runs.hpp"
+
 namespace jobd::store {
 namespace {
 
@@ -22,6 +24,15 @@ constexpr const char* kExpireNodes = R"sql(
         FOR UPDATE SKIP LOCKED)
     RETURNING name)sql";
 
+// The same rule as the reaper's release of a lost node's runs (runs.cpp kReleaseOrphans): a retry
+// waiting for its time keeps a holder, as released runs are only looked for when one is announced.
+constexpr const char* kReleaseOwnRuns = R"sql(
+    UPDATE runs SET holder = NULL
+    WHERE state = 'Queued' AND holder = $1 AND NOT (trigger = 'Retry' AND scheduled_for > now())
+    RETURNING id)sql";
+
+constexpr const char* kDeleteNode = "DELETE FROM nodes WHERE name = $1";
+
 }  // namespace
 
 void RegisterNode(pqxx::work& tx,
@@ -42,6 +53,15 @@ std::vector<std::string> ExpireNodes(pqxx::work& tx, const std::string& self) {
         names.push_back(row[0].as<std::string>());
     }
     return names;
+}
+
+int LeaveCluster(pqxx::work& tx, const std::string& name) {
+    const auto released = static_cast<int>(tx.exec_params(kReleaseOwnRuns, name).size());
+    tx.exec_params0(kDeleteNode, name);
+    if (released > 0) {
+        tx.exec_params("SELECT pg_notify($1, '')", kRunsReleasedChannel);
+    }
+    return released;
 }
 
 }  // namespace jobd::store

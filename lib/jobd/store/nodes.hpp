@@ -28,4 +28,10 @@ bool Heartbeat(pqxx::work& tx, const std::string& name);
 // are skipped (FOR UPDATE SKIP LOCKED): one reaper acts on a node, the others pass it over.
 std::vector<std::string> ExpireNodes(pqxx::work& tx, const std::string& self);
 
+// SIGTERM, once the node runs nothing (issue #6): releases the Queued runs it holds and NOTIFYs
+// kRunsReleasedChannel when there were any, so nodes with a free worker take them at once, and
+// deletes its row. Retries not due yet stay held by it: with its row gone they are orphans, which
+// another node's reaper adopts and arms (ReleaseOrphanedRuns). Returns the runs released.
+int LeaveCluster(pqxx::work& tx, const std::string& name);
+
 }  // namespace jobd::store

@@ -205,5 +205,58 @@ TEST(ClusterFailover, PerCompanyLimitHoldsAcrossNodes) {
     EXPECT_EQ(b.Terminate(), 0);
 }
 
+// SIGTERM (issue #6 item 4): the node stops its run, then hands the runs it held queued to the
+// other node at once, not after its lease, and gives its lease up.
+TEST(ClusterFailover, ATerminatedNodesQueuedRunsStartElsewhereAtOnce) {
+    Cluster cluster;
+    // A lease far longer than the waits below: only the release at shutdown hands the runs over.
+    const std::string config = "runs:\n  lease: 60s\n  stop_grace: 1s\n";
+    JobdProcess& a = cluster.Add("node-a", config);
+    JobdProcess& b = cluster.Add("node-b", config);
+    cluster.Seed();
+    a.Start();
+    b.Start();
+    const auto go = a.dir() / "go";
+    // Overlap Queue: while the first run goes on node-a, the next ones wait there, held by
+    // node-a (it has free workers, so it keeps them), and node-b may not start them either.
+    cluster.Submit(a,
+                   "47",
+                   "serial",
+                   R"("execSchedule":"0 0 0 1 1 ?","overlap":"Queue","commandJob":{"argv":)"
+                   R"(["/bin/sh","-c","test -e )" +
+                       go.string() + R"( && exit 0; trap '' TERM; exec sleep 60"]})");
+    const std::int64_t first = cluster.Execute(a, "47", "serial");
+    ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(first) == "Running"; })) << a.Log();
+    const std::vector<std::int64_t> queued{cluster.Execute(a, "47", "serial"),
+                                           cluster.Execute(a, "47", "serial")};
+    const auto holder_of = [&](std::int64_t id) {
+        return cluster
+            .Query("SELECT coalesce(holder, '') FROM runs WHERE id = " + std::to_string(id))[0][0]
+            .as<std::string>();
+    };
+    for (const std::int64_t id : queued) {
+        ASSERT_EQ(cluster.StateOf(id), "Queued");
+        ASSERT_EQ(holder_of(id), "node-a");
+    }
+    std::ofstream(go) << "";  // the runs still to start exit at once; the first sleeps on
+
+    ASSERT_EQ(a.Terminate(), 0) << a.Log();
+    const auto exited_at = std::chrono::steady_clock::now();
+    EXPECT_EQ(cluster.StateOf(first), "Stopped");
+    EXPECT_EQ(cluster.NodeOf(first), "node-a");
+    EXPECT_TRUE(cluster.Query("SELECT 1 FROM nodes WHERE name = 'node-a'").empty());
+    for (const std::int64_t id : queued) {
+        EXPECT_TRUE(WaitFor([&] { return cluster.StateOf(id) == "Succeeded"; }, seconds(10)))
+            << id << " " << cluster.StateOf(id) << "\n"
+            << b.Log();
+        EXPECT_EQ(cluster.NodeOf(id), "node-b");
+    }
+    const auto handed_over = std::chrono::steady_clock::now() - exited_at;
+    std::cout << "queued runs ran elsewhere after ms="
+              << std::chrono::duration_cast<milliseconds>(handed_over).count() << "\n";
+    EXPECT_LT(handed_over, seconds(10));
+    EXPECT_EQ(b.Terminate(), 0);
+}
+
 }  // namespace
 }  // namespace jobd::test

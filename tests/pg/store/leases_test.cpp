@@ -229,5 +229,26 @@ TEST_F(LeasesTest, EndsOfABatchAreFencedOneByOne) {
     EXPECT_EQ(StateOf(mine), "Succeeded");
 }
 
+// SIGTERM's last transaction: the node's due queued runs go to any node, its retry not yet due
+// stays held by it until a reaper adopts it, the other node's runs are untouched, and its lease
+// row is gone.
+TEST_F(LeasesTest, ALeavingNodeReleasesItsQueuedRunsAndItsLease) {
+    const RunId queued = Queue(job_, 47, "node-a");
+    const RunId retry = Queue(job_, 47, "node-a", Trigger::Retry, seconds(600));
+    const RunId others = Queue(job_, 47, "node-b");
+
+    EXPECT_EQ(InTx([](pqxx::work& tx) { return LeaveCluster(tx, "node-a"); }), 1);
+    EXPECT_EQ(HolderOf(queued), std::nullopt);
+    EXPECT_EQ(HolderOf(retry), "node-a");
+    EXPECT_EQ(HolderOf(others), "node-b");
+    EXPECT_FALSE(InTx([](pqxx::work& tx) { return Heartbeat(tx, "node-a"); }));
+    const auto adopted = InTx([](pqxx::work& tx) { return ReleaseOrphanedRuns(tx, "node-b"); });
+    ASSERT_EQ(adopted.size(), 1u);
+    EXPECT_EQ(adopted[0].id, retry);
+    const auto taken = InTx([](pqxx::work& tx) { return TakeReleasedRuns(tx, "node-b", 5, {}); });
+    ASSERT_EQ(taken.size(), 1u);
+    EXPECT_EQ(taken[0].id, queued);
+}
+
 }  // namespace
 }  // namespace jobd::store
