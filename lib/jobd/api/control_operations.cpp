@@ -60,6 +60,7 @@ boost::json::object StopJob(OperationContext& ctx, pqxx::work& tx) {
         Conflict(Message(MessageId::NothingToStop));
     }
     ctx.effects.stop = request.running;
+    ctx.effects.cancelled = request.cancelled;
     return {};
 }
 
@@ -87,7 +88,9 @@ boost::json::object ResumeJob(OperationContext& ctx, pqxx::work& tx) {
 
 boost::json::object DeleteJob(OperationContext& ctx, pqxx::work& tx) {
     const Job job = JobOfRequest(ctx, tx, store::JobLock::Exclusive);
-    ctx.effects.stop = store::StopJobRuns(tx, job.id, Message(MessageId::RunJobDeleted)).running;
+    auto request = store::StopJobRuns(tx, job.id, Message(MessageId::RunJobDeleted));
+    ctx.effects.stop = std::move(request.running);
+    ctx.effects.cancelled = std::move(request.cancelled);
     store::MarkDeleted(tx, job.id);
     return {};
 }

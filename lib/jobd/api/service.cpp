@@ -221,6 +221,11 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
     for (const RunId run : pending->stop) {
         engine_.Stop(run);
     }
+    if (!pending->cancelled.empty()) {
+        // After the commit only (not for one in doubt): an outcome line is never written for
+        // a cancel that did not happen, and only this call's node writes it.
+        engine_.RecordCancelled(std::move(pending->cancelled));
+    }
     if (pending->wake_scheduler) {
         engine_.WakeScheduler();
     }

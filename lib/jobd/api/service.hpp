@@ -53,6 +53,7 @@ struct Effects {
     // executeJob on a worker reserved for it: the run committed Running on this node.
     std::optional<store::RunLaunch> start_claimed;
     std::vector<RunId> stop;
+    std::vector<Run> cancelled;   // stopJob, deleteJob: queued runs ended Stopped
     bool wake_scheduler = false;  // a job's next fire was set or changed
 };
 

@@ -608,6 +608,19 @@ void Engine::Stop(RunId run) {
     });
 }
 
+void Engine::RecordCancelled(std::vector<Run> runs) {
+    asio::dispatch(strand_, [this, runs = std::move(runs)] {
+        for (const Run& run : runs) {
+            AppendOutcome(run);
+            Log().info("run cancelled while queued company={} job=\"{}\" run={} state={}",
+                       run.company,
+                       run.job_name,
+                       run.id,
+                       ToString(run.state));
+        }
+    });
+}
+
 // A run between its claim and its spawn has no process yet; it is stopped once it has one, so a
 // stop never misses it (the run would otherwise go on to its end or timeout).
 void Engine::StopActive(Active& active) {

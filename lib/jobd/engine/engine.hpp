@@ -111,6 +111,10 @@ public:
     // looks again then, unless it already would by that time. nullopt: look again now.
     void WakeAt(std::optional<TimePoint> next_fire);
 
+    // Runs a committed stopJob / deleteJob ended Stopped while Queued: one outcome line each and
+    // the finished-runs metric (contract §9), like runs that ended here.
+    void RecordCancelled(std::vector<Run> runs);
+
     // Asks the run's process group to stop (SIGTERM, SIGKILL after runs.stop_grace); the run
     // ends Stopped. No effect on a run this node is not running.
     void Stop(RunId run);

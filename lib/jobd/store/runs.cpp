@@ -492,7 +492,7 @@ StopRequest StopJobRuns(pqxx::work& tx, JobId job, const Message& reason) {
     const auto rows = tx.exec_params(
         kCancelQueued, job, Render(reason, Language::English), MessageToJson(reason));
     for (const auto& row : rows) {
-        request.cancelled.push_back(row[0].as<RunId>());
+        request.cancelled.push_back(SelectRun(tx, row[0].as<RunId>()));
     }
     for (const auto& row : tx.exec_params(kRunningOfJob, job)) {
         request.running.push_back(row[0].as<RunId>());

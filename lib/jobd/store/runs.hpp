@@ -122,10 +122,10 @@ std::optional<RunId> RetryOf(pqxx::work& tx, const Run& failed);
 // its attempt number and first run link it to the original.
 RunId InsertRetry(pqxx::work& tx, const Run& failed, TimePoint due, const std::string& holder);
 
-// stopJob / deleteJob: the job's queued runs end Stopped before they start (returned), and the
-// ids of its Running runs, for the engine to stop.
+// stopJob / deleteJob: the job's queued runs end Stopped before they start (returned as stored,
+// for their outcome lines), and the ids of its Running runs, for the engine to stop.
 struct StopRequest {
-    std::vector<RunId> cancelled;
+    std::vector<Run> cancelled;
     std::vector<RunId> running;
 };
 

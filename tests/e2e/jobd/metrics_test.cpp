@@ -1,11 +1,14 @@
 // End to end: GET /metrics scraped from the real daemon while runs happen (issue #7, item 2;
 // contract §5 "Other endpoints"; docs/metrics.md).
 
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "e2e/jobd/daemon_fixture.hpp"
@@ -150,6 +153,46 @@ TEST_F(MetricsTest, RunningGaugeFollowsARunUntilItIsStopped) {
     ASSERT_TRUE(WaitForValue(kExecuteStopped, stopped + 1)) << Scrape();
     EXPECT_TRUE(WaitFor([] { return Value("jobd_runs_running") == 0; })) << Scrape();
     EXPECT_EQ(Value("jobd_runs_queued"), 0);
+}
+
+// stopJob on a job with runs waiting (overlap Queue): the queued runs end Stopped without
+// starting, and each gets its outcome line and its count once, like the run that was stopped.
+TEST_F(MetricsTest, RunsCancelledWhileQueuedAreCountedAndLoggedOnce) {
+    const auto submitted =
+        daemon_->Json("submitJob",
+                      R"({"companyHandle":"47","jobName":"backlog","execSchedule":"0 0 0 1 1 ?",
+            "overlap":"Queue","commandJob":{"argv":["/bin/sleep","60"]}})",
+                      "admin@example.com");
+    ASSERT_EQ(submitted.status, 200) << submitted.body;
+    const double stopped = Value(kExecuteStopped);
+    std::vector<std::string> runs;
+    for (int i = 0; i < 3; ++i) {
+        const HttpAnswer executed = Call("executeJob", "backlog");
+        ASSERT_EQ(executed.status, 200) << executed.body;
+        runs.emplace_back(boost::json::parse(executed.body).at("runHandle").as_string());
+    }
+    ASSERT_TRUE(WaitFor([] {
+        return Call("getActiveJobs", "backlog").body.find(R"("state":"Running")") !=
+               std::string::npos;
+    }));
+
+    ASSERT_EQ(Call("stopJob", "backlog").status, 200);
+    ASSERT_TRUE(WaitForValue(kExecuteStopped, stopped + 3)) << Scrape();
+    const auto lines_of = [](const std::string& handle) {
+        std::ifstream log(daemon_->dir() / "log" / "companies" / "47.log");
+        int lines = 0;
+        for (std::string line; std::getline(log, line);) {
+            if (line.find("\"run\":\"" + handle + "\"") != std::string::npos) {
+                EXPECT_NE(line.find(R"("state":"Stopped")"), std::string::npos) << line;
+                ++lines;
+            }
+        }
+        return lines;
+    };
+    for (const auto& run : runs) {
+        EXPECT_EQ(lines_of(run), 1) << run;
+    }
+    EXPECT_EQ(Value(kExecuteStopped), stopped + 3) << Scrape();
 }
 
 TEST_F(MetricsTest, ScheduledFiresMoveClaimsAndLateness) {
