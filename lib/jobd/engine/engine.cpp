@@ -486,7 +486,8 @@ void Engine::WakeAt(std::optional<TimePoint> next_fire) {
 
 asio::awaitable<void> Engine::ScheduleLoop() {
     // A pass whose commit was in doubt may have queued runs this node never heard of: the next
-    // pass also picks up the Queued runs in the database (the claim makes a duplicate harmless).
+    // pass also picks up the Queued runs it holds or that were released meanwhile (the claim
+    // makes a duplicate harmless); runs other nodes hold are left to them.
     bool adopt = false;
     while (!draining_) {
         // Changes reported while the scan runs lower wake_at_ again; the scan may not see them.
@@ -497,7 +498,7 @@ asio::awaitable<void> Engine::ScheduleLoop() {
             const TimePoint now = Now();
             FiredBatch batch = FireDue(tx, now, grace, kFireBatch, node);
             return std::pair(std::move(batch),
-                             adopt ? store::QueuedRuns(tx, now) : std::vector<Run>{});
+                             adopt ? store::QueuedRuns(tx, now, node) : std::vector<Run>{});
         };
         std::optional<TimePoint> next;
         try {

@@ -553,11 +553,12 @@ std::vector<Run> ReleaseOrphanedRuns(pqxx::work& tx, const std::string& self) {
     return adopted;
 }
 
-std::vector<Run> QueuedRuns(pqxx::work& tx, TimePoint due_by) {
+std::vector<Run> QueuedRuns(pqxx::work& tx, TimePoint due_by, const std::string& node) {
     return ReadRuns(tx.exec_params(
-        SelectRuns("r.state = 'Queued' AND (r.trigger <> 'Retry' OR r.scheduled_for <= "
-                   "jobd_ts($1)) ORDER BY r.id"),
-        ToMicros(due_by)));
+        SelectRuns("r.state = 'Queued' AND (r.holder = $2 OR r.holder IS NULL) AND "
+                   "(r.trigger <> 'Retry' OR r.scheduled_for <= jobd_ts($1)) ORDER BY r.id"),
+        ToMicros(due_by),
+        node));
 }
 
 std::optional<Run> FindRun(pqxx::work& tx, const RunHandle& handle) {

@@ -150,8 +150,10 @@ std::vector<RunLaunch> LoseOrphanedRuns(pqxx::work& tx);
 // (returned: it arms them), the others are released and kRunsReleasedChannel is NOTIFYed.
 std::vector<Run> ReleaseOrphanedRuns(pqxx::work& tx, const std::string& self);
 
-// Every Queued run that may start by `due_by` (retries not due yet are left out), oldest first.
-std::vector<Run> QueuedRuns(pqxx::work& tx, TimePoint due_by);
+// The Queued runs held by `node` or released (holder NULL) that may start by `due_by` (retries
+// not due yet are left out), oldest first: what a scheduler pass of `node` whose commit was in
+// doubt may have queued. Runs other nodes hold are theirs to start (or release).
+std::vector<Run> QueuedRuns(pqxx::work& tx, TimePoint due_by, const std::string& node);
 
 std::optional<Run> FindRun(pqxx::work& tx, const RunHandle& handle);
 

@@ -250,5 +250,22 @@ TEST_F(LeasesTest, ALeavingNodeReleasesItsQueuedRunsAndItsLease) {
     EXPECT_EQ(taken[0].id, queued);
 }
 
+// The pick-up after a scheduler pass in doubt: the runs this node holds and released ones, not
+// those another node holds (nor retries not yet due).
+TEST_F(LeasesTest, PickUpAfterAPassInDoubtLeavesOtherNodesRuns) {
+    const RunId own = Queue(job_, 47, "node-a", Trigger::Schedule);
+    const RunId released = Queue(job_, 47, std::nullopt, Trigger::Schedule);
+    Queue(other_job_, 48, "node-b", Trigger::Schedule);
+    Queue(job_, 47, "node-a", Trigger::Retry, seconds(600));
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+    const auto runs = InTx([&](pqxx::work& tx) { return QueuedRuns(tx, now, "node-a"); });
+    std::vector<RunId> ids;
+    for (const jobd::Run& run : runs) {
+        ids.push_back(run.id);
+    }
+    EXPECT_EQ(ids, (std::vector<RunId>{own, released}));
+}
+
 }  // namespace
 }  // namespace jobd::store
