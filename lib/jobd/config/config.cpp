@@ -321,8 +321,8 @@ const std::array<Key, 25> kKeys{{
                  Config& c) { c.workers.max_concurrent_runs = Integer(v, 1, 10000); }},
     {.name = "workers.per_company_max_concurrent_runs",
      .default_text = "unlimited",
-     .meaning = "runs of one company executing at once on this node, for tenant fairness "
-                "(1-10000)",
+     .meaning = "runs of one company executing at once on all nodes, for tenant fairness "
+                "(1-10000); each node checks its own value: give every node the same",
      .apply = [](const Value& v,
                  Config& c) { c.workers.per_company_max_concurrent_runs = Integer(v, 1, 10000); }},
     {.name = "scheduler.time_zone",
