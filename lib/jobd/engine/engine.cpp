@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <tuple>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -286,12 +287,16 @@ asio::awaitable<void> Engine::Start() {
     auto recover = [node, lease](pqxx::work& tx) {
         store::RegisterNode(tx, node, static_cast<int>(::getpid()), JOBD_VERSION, lease);
         auto recovery = store::RecoverNode(tx, node);
-        return std::pair(RetryLost(tx, recovery.lost, node), std::move(recovery.queued));
+        return std::tuple(RetryLost(tx, recovery.lost, node),
+                          std::move(recovery.queued),
+                          store::OtherNodes(tx, node) > 0);
     };
     auto recovered = co_await db_.Run(std::move(recover));
     asio::dispatch(strand_, [this, recovered = std::move(recovered)] {
-        OnLost(recovered.first);
-        QueueHeld(recovered.second);
+        auto& [lost, held, peers] = recovered;
+        peers_ = peers;
+        OnLost(lost);
+        QueueHeld(held);
         scheduling_ = true;
         // The engine outlives the loop: Drain() waits for scheduling_ to clear.
         asio::co_spawn(strand_, ScheduleLoop(), [this](std::exception_ptr error) {
@@ -406,6 +411,7 @@ asio::awaitable<void> Engine::RenewLease() {
     auto renew = [node, lease, reap](pqxx::work& tx) {
         LeaseRenewal renewal;
         renewal.fenced = !store::Heartbeat(tx, node);
+        renewal.peers = store::OtherNodes(tx, node) > 0;
         if (renewal.fenced) {
             store::RegisterNode(tx, node, static_cast<int>(::getpid()), JOBD_VERSION, lease);
             auto recovery = store::RecoverNode(tx, node);
@@ -433,6 +439,8 @@ asio::awaitable<void> Engine::RenewLease() {
         co_return;
     }
     renewals_in_a_row_ = renewal.fenced ? 0 : renewals_in_a_row_ + 1;
+    const bool peer_joined = renewal.peers && !peers_;
+    peers_ = renewal.peers;
     for (const auto& name : renewal.expired) {
         Log().warn("node lost node={} reason=\"not heard from for its lease\"", name);
     }
@@ -442,6 +450,9 @@ asio::awaitable<void> Engine::RenewLease() {
     OnLost(renewal.lost);
     for (const Run& run : renewal.adopted) {
         EnqueueAt(QueuedRunOf(run), run.scheduled_for);
+    }
+    if (peer_joined) {
+        Pump();  // a backlog held here while alone goes to the newcomer
     }
 }
 
@@ -466,8 +477,37 @@ void Engine::RunsReleased() {
     asio::dispatch(strand_, [this] {
         maybe_released_ = true;
         ++released_generation_;
+        if (!peers_) {
+            SpawnBackground(CountPeers(), "count of other nodes");
+        }
         Pump();
     });
+}
+
+// A node alone hears a notification: maybe a node joined (RegisterNode announces itself), maybe
+// it only heard its own. One read tells; a newcomer then gets the backlog held here at once.
+asio::awaitable<void> Engine::CountPeers() {
+    if (counting_peers_) {
+        co_return;
+    }
+    counting_peers_ = true;
+    const std::string node = settings_.node;
+    auto count = [node](pqxx::work& tx) { return store::OtherNodes(tx, node); };
+    int others = 0;
+    try {
+        others = co_await db_.Run(std::move(count));
+    } catch (const Error& e) {
+        counting_peers_ = false;
+        if (e.kind() != ErrorKind::Unavailable) {
+            throw;
+        }
+        co_return;  // the next lease renewal counts them
+    }
+    counting_peers_ = false;
+    if (others > 0 && !peers_) {
+        peers_ = true;
+        Pump();
+    }
 }
 
 void Engine::WakeScheduler() {
@@ -705,7 +745,9 @@ void Engine::Pump() {
     }
     if (HasFreeWorker()) {
         TakeReleased();
-    } else {
+    } else if (peers_) {
+        // Alone, the backlog waits here: releasing it only for this node to take it back would
+        // cost two commits a run (issue #8).
         ReleaseQueued();
     }
 }
@@ -733,8 +775,8 @@ void Engine::Activate(QueuedRun next,
 }
 
 // Issue #6: a run waits for a worker of the node that holds it only while no node has one: with
-// every worker busy here, the queue goes to the nodes with free workers. One transaction, and a
-// NOTIFY that wakes them.
+// every worker busy here and other nodes alive, the queue goes to the nodes with free workers.
+// One transaction, and a NOTIFY that wakes them.
 void Engine::ReleaseQueued() {
     if (queue_.empty()) {
         return;

@@ -160,6 +160,7 @@ private:
         std::vector<std::string> expired;  // nodes this one declared lost
         std::vector<LostRun> lost;
         std::vector<Run> adopted;  // retries of lost nodes, not yet due, now held here
+        bool peers = true;         // other nodes hold a lease
     };
 
     static std::vector<LostRun> RetryLost(pqxx::work& tx,
@@ -178,6 +179,7 @@ private:
     // With a free worker and released runs about: takes some.
     void TakeReleased();
     boost::asio::awaitable<void> Take(int count, std::uint64_t generation);
+    boost::asio::awaitable<void> CountPeers();
     void SpawnBackground(boost::asio::awaitable<void> work, const char* what);
     bool HasFreeWorker() const;
     void StopActive(Active& active);
@@ -253,6 +255,11 @@ private:
     std::uint64_t released_generation_ = 0;  // notifications so far
     bool taking_ = false;                    // a Take is in flight
     int renewals_in_a_row_ = 0;              // lease renewals since the last failed one
+    // Another node may be alive to take a backlog this node releases (ReleaseQueued): counted at
+    // start and every lease renewal, and again when a notification comes while alone (a node
+    // joining sends one), so a newcomer gets the backlog at once.
+    bool peers_ = true;
+    bool counting_peers_ = false;  // a CountPeers is in flight
     boost::asio::steady_timer idle_;         // cancelled when the last run ends (Drain waits on it)
     boost::asio::steady_timer scheduler_wake_;  // until wake_at_; cancelled when it moves
     TimePoint wake_at_ = TimePoint::min();      // when the scheduler looks for due fires next

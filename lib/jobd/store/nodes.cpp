@@ -12,6 +12,8 @@ constexpr const char* kUpsertNode = R"sql(
         SET pid = EXCLUDED.pid, version = EXCLUDED.version, lease = EXCLUDED.lease,
             started_at = now(), heartbeat_at = now())sql";
 
+constexpr const char* kOtherNodes = "SELECT count(*) FROM nodes WHERE name <> $1";
+
 constexpr const char* kHeartbeat =
     "UPDATE nodes SET heartbeat_at = now() WHERE name = $1 RETURNING name";
 
@@ -41,6 +43,11 @@ void RegisterNode(pqxx::work& tx,
                   const std::string& version,
                   std::chrono::milliseconds lease) {
     tx.exec_params0(kUpsertNode, name, pid, version, static_cast<std::int64_t>(lease.count()));
+    NotifyRunsReleased(tx);
+}
+
+int OtherNodes(pqxx::work& tx, const std::string& self) {
+    return tx.exec_params1(kOtherNodes, self)[0].as<int>();
 }
 
 bool Heartbeat(pqxx::work& tx, const std::string& name) {
@@ -59,7 +66,7 @@ int LeaveCluster(pqxx::work& tx, const std::string& name) {
     const auto released = static_cast<int>(tx.exec_params(kReleaseOwnRuns, name).size());
     tx.exec_params0(kDeleteNode, name);
     if (released > 0) {
-        tx.exec_params("SELECT pg_notify($1, '')", kRunsReleasedChannel);
+        NotifyRunsReleased(tx);
     }
     return released;
 }

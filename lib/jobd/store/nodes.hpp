@@ -12,7 +12,8 @@
 
 namespace jobd::store {
 
-// Inserts or refreshes this node's row with a fresh heartbeat.
+// Inserts or refreshes this node's row with a fresh heartbeat, and NOTIFYs kRunsReleasedChannel:
+// a node holding a backlog because it believed itself alone releases it to the newcomer at once.
 void RegisterNode(pqxx::work& tx,
                   const std::string& name,
                   int pid,
@@ -22,6 +23,9 @@ void RegisterNode(pqxx::work& tx,
 // Renews this node's lease; false when its row is gone: another node found it silent for longer
 // than its lease and declared it lost (the caller must then fence itself, docs/guarantees.md).
 bool Heartbeat(pqxx::work& tx, const std::string& name);
+
+// How many other nodes hold a lease (expired ones included until a reaper deletes them).
+int OtherNodes(pqxx::work& tx, const std::string& self);
 
 // Deletes the rows of the other nodes whose heartbeat is older than their lease (now() of the
 // database: node clocks do not matter) and returns their names. Rows another transaction holds

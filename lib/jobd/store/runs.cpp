@@ -386,13 +386,17 @@ std::vector<Run> TakeReleasedRuns(pqxx::work& tx,
     return runs;
 }
 
+void NotifyRunsReleased(pqxx::work& tx) {
+    tx.exec_params(kNotifyReleased, kRunsReleasedChannel);
+}
+
 void ReleaseRuns(pqxx::work& tx, const std::vector<RunId>& runs, const std::string& node) {
     std::string list;
     for (const RunId id : runs) {
         list += (list.empty() ? "" : ",") + std::to_string(id);
     }
     tx.exec_params0(kReleaseHeld, list, node);
-    tx.exec_params(kNotifyReleased, kRunsReleasedChannel);
+    NotifyRunsReleased(tx);
 }
 
 void AppendDetails(pqxx::work& tx, RunId id, const std::vector<RunDetail>& details) {
@@ -548,7 +552,7 @@ std::vector<Run> ReleaseOrphanedRuns(pqxx::work& tx, const std::string& self) {
         }
     }
     if (released) {
-        tx.exec_params(kNotifyReleased, kRunsReleasedChannel);
+        NotifyRunsReleased(tx);
     }
     return adopted;
 }

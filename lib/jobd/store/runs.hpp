@@ -31,6 +31,9 @@ struct NewRun {
 // nodes with a free worker then take them (TakeReleasedRuns). The payload is empty.
 inline constexpr const char* kRunsReleasedChannel = "jobd_runs_released";
 
+// NOTIFYs kRunsReleasedChannel (delivered at commit).
+void NotifyRunsReleased(pqxx::work& tx);
+
 // Inserts the run (Queued, or Running on `running_on`) and returns its id.
 RunId InsertRun(pqxx::work& tx, const NewRun& run);
 

@@ -60,6 +60,12 @@ bool WaitForState(const Cluster& cluster,
     return WaitFor([&] { return cluster.StateOf(id) == state; }, deadline);
 }
 
+// The node holding Queued run `id`, "" once released to any node.
+std::string HolderOf(const Cluster& cluster, std::int64_t id) {
+    return cluster.Query("SELECT coalesce(holder, '') FROM runs WHERE id = " + std::to_string(id))[0][0]
+        .as<std::string>();
+}
+
 int SucceededTicks(const Cluster& cluster) {
     return cluster
         .Query(
@@ -161,6 +167,35 @@ TEST(ClusterFailover, ExecuteOnABusyNodeRunsOnAFreeOne) {
     EXPECT_EQ(b.Terminate(), 0);
 }
 
+// A busy node alone keeps its backlog (releasing it to no one costs two commits a run, issue #8)
+// and hands it over as soon as another node joins: at the newcomer's registration, not at the
+// next lease renewal (the lease is far longer than the wait).
+TEST(ClusterFailover, ABusyNodeAloneKeepsItsBacklogUntilANodeJoins) {
+    Cluster cluster;
+    const std::string config = "runs:\n  lease: 60s\n  stop_grace: 1s\n"
+                               "workers:\n  max_concurrent_runs: 1\n";
+    JobdProcess& a = cluster.Add("node-a", config);
+    JobdProcess& b = cluster.Add("node-b", config);
+    cluster.Seed();
+    a.Start();
+    const auto pids = a.dir() / "pids";
+    cluster.Submit(a, "47", "block", R"("execSchedule":"0 0 0 1 1 ?",)" + LongRun(pids));
+    cluster.Submit(
+        a, "47", "quick", R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
+    const std::int64_t block = cluster.Execute(a, "47", "block");
+    ASSERT_TRUE(WaitForState(cluster, block, "Running")) << a.Log();
+    const std::int64_t quick = cluster.Execute(a, "47", "quick");
+    ASSERT_EQ(cluster.StateOf(quick), "Queued");
+    EXPECT_EQ(HolderOf(cluster, quick), "node-a");
+
+    b.Start();
+    EXPECT_TRUE(WaitForState(cluster, quick, "Succeeded", seconds(10))) << a.Log() << b.Log();
+    EXPECT_EQ(cluster.NodeOf(quick), "node-b");
+    EXPECT_EQ(cluster.StateOf(block), "Running");
+    EXPECT_EQ(a.Terminate(), 0);
+    EXPECT_EQ(b.Terminate(), 0);
+}
+
 // workers.per_company_max_concurrent_runs: 1 on two nodes: runs of company 47 executed on both
 // never overlap (from the runs table), and all of them run.
 TEST(ClusterFailover, PerCompanyLimitHoldsAcrossNodes) {
@@ -229,14 +264,9 @@ TEST(ClusterFailover, ATerminatedNodesQueuedRunsStartElsewhereAtOnce) {
     ASSERT_TRUE(WaitFor([&] { return cluster.StateOf(first) == "Running"; })) << a.Log();
     const std::vector<std::int64_t> queued{cluster.Execute(a, "47", "serial"),
                                            cluster.Execute(a, "47", "serial")};
-    const auto holder_of = [&](std::int64_t id) {
-        return cluster
-            .Query("SELECT coalesce(holder, '') FROM runs WHERE id = " + std::to_string(id))[0][0]
-            .as<std::string>();
-    };
     for (const std::int64_t id : queued) {
         ASSERT_EQ(cluster.StateOf(id), "Queued");
-        ASSERT_EQ(holder_of(id), "node-a");
+        ASSERT_EQ(HolderOf(cluster, id), "node-a");
     }
     std::ofstream(go) << "";  // the runs still to start exit at once; the first sleeps on
 

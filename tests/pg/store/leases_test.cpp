@@ -102,6 +102,13 @@ TEST_F(LeasesTest, ALiveNodeIsNotExpired) {
     EXPECT_TRUE(InTx([](pqxx::work& tx) { return Heartbeat(tx, "node-a"); }));
 }
 
+// A node learns whether it is alone (then it keeps its backlog instead of releasing it).
+TEST_F(LeasesTest, ANodeCountsTheOtherNodes) {
+    EXPECT_EQ(InTx([](pqxx::work& tx) { return OtherNodes(tx, "node-a"); }), 1);
+    InTx([](pqxx::work& tx) { return LeaveCluster(tx, "node-b"); });
+    EXPECT_EQ(InTx([](pqxx::work& tx) { return OtherNodes(tx, "node-a"); }), 0);
+}
+
 // The reaper's whole pass on a node silent past its lease: its running run is Lost with a
 // reason, its queued run goes to any node, its retry not yet due to the reaper, and the lost
 // node, should it still live, can neither renew, start nor finish anything.
