@@ -60,6 +60,26 @@ bool WaitForState(const Cluster& cluster,
     return WaitFor([&] { return cluster.StateOf(id) == state; }, deadline);
 }
 
+struct BusyNode {
+    std::int64_t block;  // the long run that keeps the node's only worker busy
+    std::int64_t quick;  // a run of /bin/true executed on the node meanwhile
+};
+
+// Keeps `node`'s only worker busy with a long run (checked Running on it), then executes a
+// quick job on it.
+BusyNode BusyThenExecute(Cluster& cluster, JobdProcess& node) {
+    cluster.Submit(
+        node, "47", "block", R"("execSchedule":"0 0 0 1 1 ?",)" + LongRun(node.dir() / "pids"));
+    cluster.Submit(node,
+                   "47",
+                   "quick",
+                   R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
+    const std::int64_t block = cluster.Execute(node, "47", "block");
+    EXPECT_TRUE(WaitForState(cluster, block, "Running")) << node.Log();
+    EXPECT_EQ(cluster.NodeOf(block), node.node_name());
+    return {block, cluster.Execute(node, "47", "quick")};
+}
+
 // The node holding Queued run `id`, "" once released to any node.
 std::string HolderOf(const Cluster& cluster, std::int64_t id) {
     return cluster.Query("SELECT coalesce(holder, '') FROM runs WHERE id = " + std::to_string(id))[0][0]
@@ -148,15 +168,7 @@ TEST(ClusterFailover, ExecuteOnABusyNodeRunsOnAFreeOne) {
     Cluster cluster;
     const std::string config = std::string(kRuns) + "workers:\n  max_concurrent_runs: 1\n";
     auto [a, b] = StartTwoNodes(cluster, config);
-    const auto pids = a.dir() / "pids";
-    cluster.Submit(a, "47", "block", R"("execSchedule":"0 0 0 1 1 ?",)" + LongRun(pids));
-    cluster.Submit(
-        a, "47", "quick", R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
-    const std::int64_t block = cluster.Execute(a, "47", "block");
-    ASSERT_TRUE(WaitForState(cluster, block, "Running")) << a.Log();
-    ASSERT_EQ(cluster.NodeOf(block), "node-a");
-
-    const std::int64_t quick = cluster.Execute(a, "47", "quick");
+    const auto [block, quick] = BusyThenExecute(cluster, a);
     ASSERT_TRUE(WaitForState(cluster, quick, "Succeeded", seconds(10))) << a.Log() << b.Log();
     EXPECT_EQ(cluster.NodeOf(quick), "node-b");
     // serverName through the API says the same.
@@ -178,13 +190,7 @@ TEST(ClusterFailover, ABusyNodeAloneKeepsItsBacklogUntilANodeJoins) {
     JobdProcess& b = cluster.Add("node-b", config);
     cluster.Seed();
     a.Start();
-    const auto pids = a.dir() / "pids";
-    cluster.Submit(a, "47", "block", R"("execSchedule":"0 0 0 1 1 ?",)" + LongRun(pids));
-    cluster.Submit(
-        a, "47", "quick", R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
-    const std::int64_t block = cluster.Execute(a, "47", "block");
-    ASSERT_TRUE(WaitForState(cluster, block, "Running")) << a.Log();
-    const std::int64_t quick = cluster.Execute(a, "47", "quick");
+    const auto [block, quick] = BusyThenExecute(cluster, a);
     ASSERT_EQ(cluster.StateOf(quick), "Queued");
     EXPECT_EQ(HolderOf(cluster, quick), "node-a");
 
