@@ -215,26 +215,24 @@ json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx) {
     const bool start_here = ctx.worker_reserved && job.spec.overlap != Overlap::Queue &&
                             !ctx.config.workers.per_company_max_concurrent_runs;
     // executeJob never touches the job's schedule, retry count or trigger state (contract §9).
-    const RunId run =
-        store::InsertRun(tx,
-                         {job.id,
-                          job.spec.company,
-                          Trigger::Execute,
-                          ctx.now,
-                          ctx.principal.user,
-                          0,
-                          std::nullopt,
-                          start_here ? std::optional(ctx.config.node.name) : std::nullopt,
-                          // Otherwise held by this node, which starts it or, with no free
-                          // worker, releases it to the others.
-                          start_here ? std::nullopt : std::optional(ctx.config.node.name)});
+    store::NewRun run{.job = job.id,
+                      .company = job.spec.company,
+                      .trigger = Trigger::Execute,
+                      .scheduled_for = ctx.now,
+                      .submit_user = ctx.principal.user};
+    RunId id = 0;
     if (start_here) {
-        ctx.effects.start_claimed = store::ReadLaunch(tx, run);
+        run.running_on = ctx.config.node.name;
+        ctx.effects.start_claimed = store::InsertRunningRun(tx, run);
+        id = ctx.effects.start_claimed->run.id;
     } else {
+        // Held by this node, which starts it or, with no free worker, releases it to the others.
+        run.holder = ctx.config.node.name;
+        id = store::InsertRun(tx, run);
         ctx.effects.run_now.push_back(
-            {run, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
+            {id, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
     }
-    return {{"runHandle", ToString(RunHandle{job.spec.company, job.spec.name, run})}};
+    return {{"runHandle", ToString(RunHandle{job.spec.company, job.spec.name, id})}};
 }
 
 }  // namespace jobd::api

@@ -100,6 +100,12 @@ Role OperationContext::Authorize(pqxx::work& tx, CompanyId company) const {
     return role->second;
 }
 
+bool OperationContext::MayCallIfCompanyExists(CompanyId company) const {
+    const auto role = principal.roles.find(company);
+    return principal.ips_admin ||
+           (role != principal.roles.end() && auth::RoleMayCall(role->second, operation));
+}
+
 void OperationContext::AuthorizeGlobal() const {
     if (!principal.ips_admin) {
         throw Error(ErrorKind::NoPermission,

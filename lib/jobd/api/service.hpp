@@ -63,6 +63,10 @@ struct OperationContext {
     // NotMember (20006) or NoPermission (20003).
     Role Authorize(pqxx::work& tx, CompanyId company) const;
 
+    // Whether Authorize would pass if `company` exists: the caller is IpsAdmin or has a role in
+    // it that allows this operation. Asks nothing of the database.
+    bool MayCallIfCompanyExists(CompanyId company) const;
+
     // Operations without a company (addCompany, addUser): IpsAdmin only (contract §5), else
     // NoPermission (20003).
     void AuthorizeGlobal() const;

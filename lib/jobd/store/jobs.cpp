@@ -1,7 +1,5 @@
 #include "jobd/store/jobs.hpp"
 
-#include <cstdlib>
-
 #include "jobd/model/error.hpp"
 #include "jobd/store/detail/job_rows.hpp"
 #include "jobd/store/pqxx_support.hpp"
@@ -36,14 +34,6 @@ constexpr const char* kMarkDeleted = R"sql(
 
 constexpr const char* kLockJob = R"sql(
     SELECT id FROM jobs WHERE company_id = $1 AND name = $2 AND deleted_at IS NULL FOR UPDATE)sql";
-
-// A job that may run concurrently with itself only needs to stay alive until the new run
-// commits: KEY SHARE (which the run's foreign key takes anyway) lets concurrent executeJob calls
-// on it go on together, and still makes stopJob and deleteJob (FOR UPDATE) wait for them.
-constexpr const char* kShareJobUnlessForbid = R"sql(
-    SELECT id FROM jobs WHERE company_id = $1 AND name = $2 AND deleted_at IS NULL
-                          AND overlap <> 'Forbid'
-    FOR KEY SHARE)sql";
 
 }  // namespace
 
@@ -125,25 +115,27 @@ void CompleteJob(pqxx::work& tx, JobId id) {
     tx.exec_params0(kCompleteJob, id);
 }
 
-// Locking is its own statement: in READ COMMITTED the next statement's snapshot then sees the
-// runs that the transaction we waited for committed (active_runs is counted fresh).
-bool LockJob(pqxx::work& tx, const JobHandle& handle, JobLock lock) {
-    switch (lock) {
-        case JobLock::None: return true;
-        case JobLock::ForNewRun:
-            // Forbid (or no such job) falls through to the exclusive lock, which decides.
-            if (!tx.exec_params(kShareJobUnlessForbid, handle.company, handle.name).empty()) {
-                return true;
-            }
-            [[fallthrough]];
-        case JobLock::Exclusive:
-            return !tx.exec_params(kLockJob, handle.company, handle.name).empty();
-    }
-    std::abort();  // unreachable: every lock returns above
-}
-
 std::optional<Job> FindJob(pqxx::work& tx, const JobHandle& handle, JobLock lock) {
-    if (!LockJob(tx, handle, lock)) {
+    if (lock == JobLock::ForNewRun) {
+        // A job that may run concurrently with itself only needs to stay alive until the new
+        // run commits: KEY SHARE (which the run's foreign key takes anyway) lets concurrent
+        // executeJob calls on it go on together, and still makes stopJob and deleteJob (FOR
+        // UPDATE) wait for them. It needs no fresh count of its runs, so it is locked and read
+        // in one round trip (issue #8).
+        static const std::string share =
+            SelectJobs("j.company_id = $1 AND j.name = $2 AND j.overlap <> 'Forbid'") +
+            " FOR KEY SHARE OF j";
+        const auto rows = tx.exec_params(share, handle.company, handle.name);
+        if (!rows.empty()) {
+            return ReadJob(rows[0]);
+        }
+        // Forbid (or no such job): the exclusive lock decides.
+        lock = JobLock::Exclusive;
+    }
+    // Locking is its own statement: in READ COMMITTED the next statement's snapshot then sees
+    // the runs that the transaction we waited for committed (active_runs is counted fresh).
+    if (lock == JobLock::Exclusive &&
+        tx.exec_params(kLockJob, handle.company, handle.name).empty()) {
         return std::nullopt;
     }
     const auto rows = tx.exec_params(

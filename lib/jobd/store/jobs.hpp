@@ -29,7 +29,8 @@ enum class JobLock {
     // Operations on one job (stop, pause, resume, delete) happen one after another.
     Exclusive,
     // executeJob: Exclusive under overlap Forbid (its check of the active runs must not race);
-    // otherwise shared with other executeJob calls, exclusive against stop and delete.
+    // otherwise shared with other executeJob calls, exclusive against stop and delete, and
+    // read in the locking statement: active_runs is then as of that statement's snapshot.
     ForNewRun,
 };
 

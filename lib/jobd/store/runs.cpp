@@ -12,13 +12,13 @@
 namespace jobd::store {
 namespace {
 
+// Followed by RETURNING: the id, or the whole row for the launch of a run inserted Running.
 constexpr const char* kInsertRun = R"sql(
     INSERT INTO runs (company_id, job_id, trigger, scheduled_for, submit_user_id, attempt,
                       first_run_id, state, node, started_at, holder)
     VALUES ($1, $2, $3, jobd_ts($4), $5, $6, $7,
             CASE WHEN $8::text IS NULL THEN 'Queued' ELSE 'Running' END, $8,
-            CASE WHEN $8::text IS NOT NULL THEN now() END, $9)
-    RETURNING id)sql";
+            CASE WHEN $8::text IS NOT NULL THEN now() END, $9))sql";
 
 // Columns read by ReadRun, in order; `r` runs, `j` jobs, `u` submitting users.
 constexpr const char* kRunColumns = R"sql(
@@ -269,6 +269,24 @@ Run SelectRun(pqxx::work& tx, RunId id) {
     return ReadRun(tx.exec_params1(SelectRuns("r.id = $1"), id));
 }
 
+RunLaunch ReadLaunch(pqxx::work& tx, RunId id) {
+    static const std::string read = SelectLaunches("", "runs") + " WHERE r.id = $1";
+    return ReadLaunchRow(tx.exec_params1(read, id));
+}
+
+pqxx::row ExecInsertRun(pqxx::work& tx, const std::string& statement, const NewRun& run) {
+    return tx.exec_params1(statement,
+                           run.company,
+                           run.job,
+                           std::string(ToString(run.trigger)),
+                           ToMicros(run.scheduled_for),
+                           run.submit_user,
+                           run.attempt,
+                           run.first_run,
+                           run.running_on,
+                           run.holder);
+}
+
 std::vector<RunLaunch> ReadLaunches(pqxx::work& tx, const pqxx::result& ids) {
     std::vector<RunLaunch> launches;
     for (const auto& row : ids) {
@@ -315,18 +333,15 @@ const std::map<std::string, std::string>& SortColumns() {
 }  // namespace
 
 RunId InsertRun(pqxx::work& tx, const NewRun& run) {
-    return tx
-        .exec_params1(kInsertRun,
-                      run.company,
-                      run.job,
-                      std::string(ToString(run.trigger)),
-                      ToMicros(run.scheduled_for),
-                      run.submit_user,
-                      run.attempt,
-                      run.first_run,
-                      run.running_on,
-                      run.holder)[0]
-        .as<RunId>();
+    static const std::string insert = std::string(kInsertRun) + " RETURNING id";
+    return ExecInsertRun(tx, insert, run)[0].as<RunId>();
+}
+
+RunLaunch InsertRunningRun(pqxx::work& tx, const NewRun& run) {
+    static const std::string insert =
+        SelectLaunches(std::string("WITH inserted AS (") + kInsertRun + " RETURNING runs.*)",
+                       "inserted");
+    return ReadLaunchRow(ExecInsertRun(tx, insert, run));
 }
 
 std::optional<RunLaunch> ClaimRun(
@@ -364,11 +379,6 @@ std::optional<RunLaunch> ClaimRun(
     }
     static const std::string claim = ClaimReturningLaunch(kClaimRun);
     return LaunchIn(tx.exec_params(claim, id, node));
-}
-
-RunLaunch ReadLaunch(pqxx::work& tx, RunId id) {
-    static const std::string read = SelectLaunches("", "runs") + " WHERE r.id = $1";
-    return ReadLaunchRow(tx.exec_params1(read, id));
 }
 
 std::vector<Run> TakeReleasedRuns(pqxx::work& tx,

@@ -18,13 +18,13 @@ struct NewRun {
     TimePoint scheduled_for;  // the fire's nominal time; for executeJob the time it was asked
     std::optional<UserId> submit_user;
     int attempt = 0;
-    std::optional<RunId> first_run;  // a retry's original run
+    std::optional<RunId> first_run = std::nullopt;  // a retry's original run
     // executeJob on a node with a worker reserved for it: the run is inserted claimed (Running
     // on this node, started now) instead of Queued, saving the claim's own transaction.
     std::optional<std::string> running_on = std::nullopt;
     // The node that will start it (it holds the run in its memory queue); nullopt: released,
     // any node with a free worker takes it (TakeReleasedRuns).
-    std::optional<std::string> holder;
+    std::optional<std::string> holder = std::nullopt;
 };
 
 // Channel a node NOTIFYs when it releases queued runs another node may start (issue #6):
@@ -42,6 +42,10 @@ struct RunLaunch {
     Run run;
     JobSpec job;
 };
+
+// Inserts the run Running on `run.running_on` and returns what starting it needs, in one round
+// trip (executeJob's path: issue #8).
+RunLaunch InsertRunningRun(pqxx::work& tx, const NewRun& run);
 
 // Limits a claim enforces across every node on the database (issue #6).
 struct ClaimLimits {
@@ -72,9 +76,6 @@ std::vector<Run> TakeReleasedRuns(pqxx::work& tx,
 // Gives up `node`'s hold on these Queued runs (it has no free worker) and NOTIFYs
 // kRunsReleasedChannel so that nodes with one take them.
 void ReleaseRuns(pqxx::work& tx, const std::vector<RunId>& runs, const std::string& node);
-
-// What starting the run needs, read in its transaction (a run just inserted Running).
-RunLaunch ReadLaunch(pqxx::work& tx, RunId id);
 
 void AppendDetails(pqxx::work& tx, RunId id, const std::vector<RunDetail>& details);
 

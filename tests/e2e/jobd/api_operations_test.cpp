@@ -520,6 +520,20 @@ TEST_P(OperationTest, ExecuteJob) {
              "authorizationFault",
              20006,
              403},
+            // The job's row stands for its company's (JobOfRequest): with no job, the company
+            // is still looked up, for IpsAdmin too.
+            {"unknown company, IpsAdmin",
+             {{"companyHandle", "4711"}, {"jobHandle", "4711|x|"}},
+             kAdmin,
+             "authorizationFault",
+             20000,
+             403},
+            {"unknown company",
+             {{"companyHandle", "4711"}, {"jobHandle", "4711|x|"}},
+             kUser,
+             "authorizationFault",
+             20000,
+             403},
         });
 }
 
