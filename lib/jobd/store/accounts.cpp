@@ -77,9 +77,10 @@ std::optional<UserRecord> ReadUser(const pqxx::result& rows) {
 }  // namespace
 
 std::optional<UserRecord> FindUserByEmail(pqxx::work& tx, const std::string& email) {
-    return ReadUser(tx.exec_params(SelectUser(std::string("FROM users u") + kMembershipJoin +
-                                              " WHERE lower(u.email) = lower($1)"),
-                                   email));
+    static const Prepared find{"find_user_by_email",
+                               SelectUser(std::string("FROM users u") + kMembershipJoin +
+                                          " WHERE lower(u.email) = lower($1)")};
+    return ReadUser(find.Exec(tx, email));
 }
 
 std::optional<UserRecord> FindUserById(pqxx::work& tx, UserId id) {
@@ -88,11 +89,12 @@ std::optional<UserRecord> FindUserById(pqxx::work& tx, UserId id) {
 }
 
 std::optional<UserRecord> FindUserByToken(pqxx::work& tx, const std::string& token_digest) {
-    return ReadUser(tx.exec_params(
+    static const Prepared find{
+        "find_user_by_token",
         std::string(kUserByToken) +
             SelectUser(std::string("FROM token JOIN users u ON u.id = token.user_id") +
-                       kMembershipJoin),
-        token_digest));
+                       kMembershipJoin)};
+    return ReadUser(find.Exec(tx, token_digest));
 }
 
 bool CompanyExists(pqxx::work& tx, CompanyId company) {

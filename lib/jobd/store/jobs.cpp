@@ -122,10 +122,11 @@ std::optional<Job> FindJob(pqxx::work& tx, const JobHandle& handle, JobLock lock
         // executeJob calls on it go on together, and still makes stopJob and deleteJob (FOR
         // UPDATE) wait for them. It needs no fresh count of its runs, so it is locked and read
         // in one round trip (issue #8).
-        static const std::string share =
+        static const Prepared share{
+            "share_job_for_new_run",
             SelectJobs("j.company_id = $1 AND j.name = $2 AND j.overlap <> 'Forbid'") +
-            " FOR KEY SHARE OF j";
-        const auto rows = tx.exec_params(share, handle.company, handle.name);
+                " FOR KEY SHARE OF j"};
+        const auto rows = share.Exec(tx, handle.company, handle.name);
         if (!rows.empty()) {
             return ReadJob(rows[0]);
         }

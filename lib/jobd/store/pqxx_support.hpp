@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <pqxx/pqxx>
 
@@ -30,5 +31,37 @@ inline std::optional<TimePoint> NullableTime(const pqxx::field& field) {
 inline std::optional<std::int64_t> Micros(const std::optional<TimePoint>& t) {
     return t ? std::optional<std::int64_t>(ToMicros(*t)) : std::nullopt;
 }
+
+// A statement of a hot path (executeJob, claims, run ends), prepared on each connection at its
+// first use and then run by name: the server parses and plans it once per connection instead of
+// on every call, which was most of those statements' server time (issue #8). A name belongs to
+// one statement text (libpqxx refuses a second text under the same name). Like LISTEN, this
+// needs a session of its own per connection: a pooler between jobd and PostgreSQL must pool
+// sessions, not transactions (docs/operations.md).
+class Prepared {
+public:
+    Prepared(std::string name, std::string sql) : name_(std::move(name)), sql_(std::move(sql)) {}
+
+    template <typename... Args>
+    pqxx::result Exec(pqxx::work& tx, Args&&... args) const {
+        Declare(tx);
+        return tx.exec_prepared(name_, std::forward<Args>(args)...);
+    }
+
+    // Exactly one row, else pqxx::unexpected_rows.
+    template <typename... Args>
+    pqxx::row Exec1(pqxx::work& tx, Args&&... args) const {
+        Declare(tx);
+        return tx.exec_prepared1(name_, std::forward<Args>(args)...);
+    }
+
+private:
+    // libpqxx keeps one declaration per connection (a repeat with the same text changes
+    // nothing) and prepares it on the server when first run there.
+    void Declare(pqxx::work& tx) const { tx.conn().prepare(name_, sql_); }
+
+    std::string name_;
+    std::string sql_;
+};
 
 }  // namespace jobd::store

@@ -266,7 +266,8 @@ std::optional<RunLaunch> LaunchIn(const pqxx::result& rows) {
 }
 
 Run SelectRun(pqxx::work& tx, RunId id) {
-    return ReadRun(tx.exec_params1(SelectRuns("r.id = $1"), id));
+    static const Prepared select{"select_run", SelectRuns("r.id = $1")};
+    return ReadRun(select.Exec1(tx, id));
 }
 
 RunLaunch ReadLaunch(pqxx::work& tx, RunId id) {
@@ -274,8 +275,8 @@ RunLaunch ReadLaunch(pqxx::work& tx, RunId id) {
     return ReadLaunchRow(tx.exec_params1(read, id));
 }
 
-pqxx::row ExecInsertRun(pqxx::work& tx, const std::string& statement, const NewRun& run) {
-    return tx.exec_params1(statement,
+pqxx::row ExecInsertRun(pqxx::work& tx, const Prepared& statement, const NewRun& run) {
+    return statement.Exec1(tx,
                            run.company,
                            run.job,
                            std::string(ToString(run.trigger)),
@@ -333,14 +334,15 @@ const std::map<std::string, std::string>& SortColumns() {
 }  // namespace
 
 RunId InsertRun(pqxx::work& tx, const NewRun& run) {
-    static const std::string insert = std::string(kInsertRun) + " RETURNING id";
+    static const Prepared insert{"insert_run", std::string(kInsertRun) + " RETURNING id"};
     return ExecInsertRun(tx, insert, run)[0].as<RunId>();
 }
 
 RunLaunch InsertRunningRun(pqxx::work& tx, const NewRun& run) {
-    static const std::string insert =
+    static const Prepared insert{
+        "insert_running_run",
         SelectLaunches(std::string("WITH inserted AS (") + kInsertRun + " RETURNING runs.*)",
-                       "inserted");
+                       "inserted")};
     return ReadLaunchRow(ExecInsertRun(tx, insert, run));
 }
 
@@ -353,8 +355,8 @@ std::optional<RunLaunch> ClaimRun(
         }
     }
     if (!limits.per_company) {
-        static const std::string claim = ClaimReturningLaunch(kClaimUnlimited);
-        if (auto launch = LaunchIn(tx.exec_params(claim, id, node))) {
+        static const Prepared claim{"claim_unlimited", ClaimReturningLaunch(kClaimUnlimited)};
+        if (auto launch = LaunchIn(claim.Exec(tx, id, node))) {
             return launch;
         }
     }
@@ -386,7 +388,8 @@ std::vector<Run> TakeReleasedRuns(pqxx::work& tx,
                                   int limit,
                                   const ClaimLimits& limits) {
     std::vector<Run> runs;
-    for (const auto& row : tx.exec_params(kTakeReleased, node, limit, limits.per_company)) {
+    static const Prepared take{"take_released", kTakeReleased};
+    for (const auto& row : take.Exec(tx, node, limit, limits.per_company)) {
         runs.push_back(SelectRun(tx, row[0].as<RunId>()));
     }
     std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) {
@@ -479,13 +482,14 @@ std::vector<Run> FinishRuns(pqxx::work& tx,
                         : boost::json::value(nullptr)},
         });
     }
-    static const std::string statement = std::string(kFinishRuns) + kRunColumns +
-                                         ", (SELECT count(*) FROM woken)" +
-                                         " FROM ended r JOIN jobs j ON j.id = r.job_id"
-                                         " LEFT JOIN users u ON u.id = r.submit_user_id"
-                                         " ORDER BY r.id";
+    static const Prepared statement{"finish_runs",
+                                    std::string(kFinishRuns) + kRunColumns +
+                                        ", (SELECT count(*) FROM woken)" +
+                                        " FROM ended r JOIN jobs j ON j.id = r.job_id"
+                                        " LEFT JOIN users u ON u.id = r.submit_user_id"
+                                        " ORDER BY r.id"};
     return ReadRuns(
-        tx.exec_params(statement, boost::json::serialize(batch), node, kRunsReleasedChannel));
+        statement.Exec(tx, boost::json::serialize(batch), node, kRunsReleasedChannel));
 }
 
 Run RunById(pqxx::work& tx, RunId id) {
