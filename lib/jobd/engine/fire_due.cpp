@@ -13,18 +13,28 @@ FiredBatch FireDue(pqxx::work& tx,
     FiredBatch batch;
     const auto jobs = store::LockDueJobs(tx, now, limit);
     batch.jobs = jobs.size();
+    std::vector<store::Fire> fires;
+    fires.reserve(jobs.size());
     for (const Job& job : jobs) {
         const FireDecision decision = DecideFire(job, now, misfire_grace);
-        if (decision.action == FireDecision::Action::Run) {
-            if (const auto run = store::InsertScheduledRun(tx, job, decision.scheduled_for, node)) {
-                batch.runs.push_back(
-                    {*run, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
-            }
-        } else {
+        const bool run = decision.action == FireDecision::Action::Run;
+        if (!run) {
             store::InsertSkippedRun(tx, job, decision.scheduled_for, *decision.skip_reason);
             ++batch.skipped;
         }
-        store::SetNextFire(tx, job.id, decision.next_fire, decision.next_state);
+        fires.push_back({job.id,
+                         job.spec.company,
+                         decision.scheduled_for,
+                         run,
+                         decision.next_fire,
+                         decision.next_state});
+    }
+    const auto runs = store::RecordFires(tx, fires, node);
+    for (const Job& job : jobs) {
+        if (const auto run = runs.find(job.id); run != runs.end()) {
+            batch.runs.push_back(
+                {run->second, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
+        }
     }
     batch.next_due = store::EarliestNextFire(tx);
     return batch;

@@ -1,5 +1,7 @@
 #include "jobd/store/fires.hpp"
 
+#include <boost/json.hpp>
+
 #include "jobd/store/detail/job_rows.hpp"
 #include "jobd/store/detail/message_json.hpp"
 #include "jobd/store/pqxx_support.hpp"
@@ -12,21 +14,26 @@ constexpr const char* kDueJobsWhere = R"sql(
     j.next_fire_at <= jobd_ts($1) AND j.trigger_state = 'Normal'
     ORDER BY j.next_fire_at LIMIT $2 FOR UPDATE OF j SKIP LOCKED)sql";
 
-// ON CONFLICT on runs_job_fire_key: this key, not application logic, makes a fire run once.
-constexpr const char* kInsertScheduledRun = R"sql(
+// The fires arrive as one JSON array. ON CONFLICT on runs_job_fire_key: this key, not
+// application logic, makes a fire run once.
+constexpr const char* kRecordFires = R"sql(
+    WITH fire AS (
+        SELECT * FROM jsonb_to_recordset($1::jsonb)
+            AS f(job bigint, company bigint, scheduled_for bigint, run boolean, next_fire bigint,
+                 next_state text)),
+    advanced AS (
+        UPDATE jobs SET next_fire_at = jobd_ts(fire.next_fire), trigger_state = fire.next_state
+        FROM fire WHERE jobs.id = fire.job)
     INSERT INTO runs (company_id, job_id, trigger, scheduled_for, holder)
-    VALUES ($1, $2, 'Schedule', jobd_ts($3), $4)
+    SELECT company, job, 'Schedule', jobd_ts(scheduled_for), $2 FROM fire WHERE run
     ON CONFLICT (job_id, scheduled_for) WHERE trigger = 'Schedule' DO NOTHING
-    RETURNING id)sql";
+    RETURNING job_id, id)sql";
 
 constexpr const char* kInsertSkippedRun = R"sql(
     INSERT INTO runs (company_id, job_id, trigger, state, reason, reason_message, scheduled_for,
                       started_at, ended_at)
     VALUES ($1, $2, 'Schedule', 'Skipped', $3, $5::jsonb, jobd_ts($4), now(), now())
     ON CONFLICT (job_id, scheduled_for) WHERE trigger = 'Schedule' DO NOTHING)sql";
-
-constexpr const char* kSetNextFire = R"sql(
-    UPDATE jobs SET next_fire_at = jobd_ts($2), trigger_state = $3 WHERE id = $1)sql";
 
 constexpr const char* kEarliestNextFire = R"sql(
     SELECT jobd_micros(min(next_fire_at)) FROM jobs
@@ -35,23 +42,40 @@ constexpr const char* kEarliestNextFire = R"sql(
 }  // namespace
 
 std::vector<Job> LockDueJobs(pqxx::work& tx, TimePoint now, int limit) {
+    static const Prepared lock{"lock_due_jobs", SelectJobs(kDueJobsWhere)};
     std::vector<Job> jobs;
-    for (const auto& row : tx.exec_params(SelectJobs(kDueJobsWhere), ToMicros(now), limit)) {
+    for (const auto& row : lock.Exec(tx, ToMicros(now), limit)) {
         jobs.push_back(ReadJob(row));
     }
     return jobs;
 }
 
-std::optional<RunId> InsertScheduledRun(pqxx::work& tx,
-                                        const Job& job,
-                                        TimePoint scheduled_for,
-                                        const std::string& holder) {
-    const auto rows = tx.exec_params(
-        kInsertScheduledRun, job.spec.company, job.id, ToMicros(scheduled_for), holder);
-    if (rows.empty()) {
-        return std::nullopt;
+std::map<JobId, RunId> RecordFires(pqxx::work& tx,
+                                   const std::vector<Fire>& fires,
+                                   const std::string& holder) {
+    if (fires.empty()) {
+        return {};
     }
-    return rows[0][0].as<RunId>();
+    boost::json::array batch;
+    batch.reserve(fires.size());
+    for (const Fire& fire : fires) {
+        batch.push_back(boost::json::object{
+            {"job", fire.job},
+            {"company", fire.company},
+            {"scheduled_for", ToMicros(fire.scheduled_for)},
+            {"run", fire.run},
+            {"next_fire",
+             fire.next_fire ? boost::json::value(ToMicros(*fire.next_fire))
+                            : boost::json::value(nullptr)},
+            {"next_state", ToString(fire.next_state)},
+        });
+    }
+    static const Prepared record{"record_fires", kRecordFires};
+    std::map<JobId, RunId> runs;
+    for (const auto& row : record.Exec(tx, boost::json::serialize(batch), holder)) {
+        runs.emplace(row[0].as<JobId>(), row[1].as<RunId>());
+    }
+    return runs;
 }
 
 void InsertSkippedRun(pqxx::work& tx,
@@ -66,12 +90,9 @@ void InsertSkippedRun(pqxx::work& tx,
                     MessageToJson(reason));
 }
 
-void SetNextFire(pqxx::work& tx, JobId job, std::optional<TimePoint> next, TriggerState state) {
-    tx.exec_params0(kSetNextFire, job, Micros(next), std::string(ToString(state)));
-}
-
 std::optional<TimePoint> EarliestNextFire(pqxx::work& tx) {
-    return NullableTime(tx.exec1(kEarliestNextFire)[0]);
+    static const Prepared earliest{"earliest_next_fire", kEarliestNextFire};
+    return NullableTime(earliest.Exec1(tx)[0]);
 }
 
 }  // namespace jobd::store

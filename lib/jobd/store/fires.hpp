@@ -1,6 +1,7 @@
 #pragma once
 // What the scheduler needs from the jobs table (contract §8, §9). Blocking.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,22 +16,29 @@ namespace jobd::store {
 // transaction. SKIP LOCKED: jobs another node is firing right now are left to it.
 std::vector<Job> LockDueJobs(pqxx::work& tx, TimePoint now, int limit);
 
-// A Schedule-triggered run for the fire; nullopt when this fire already has its run (the unique
-// (job, scheduled_for) key: a fire runs once, whichever node claims it). `holder`: the node
-// that queues it (store::NewRun::holder).
-std::optional<RunId> InsertScheduledRun(pqxx::work& tx,
-                                        const Job& job,
-                                        TimePoint scheduled_for,
-                                        const std::string& holder);
+// A due job's fire as the scheduler decided it (engine::DecideFire).
+struct Fire {
+    JobId job = 0;
+    CompanyId company = 0;
+    TimePoint scheduled_for;  // the fire's nominal time
+    bool run = false;         // false: skipped (InsertSkippedRun records it), or no run at all
+    std::optional<TimePoint> next_fire;  // nullopt: nothing more to fire
+    TriggerState next_state = TriggerState::Normal;
+};
+
+// Records a batch of fires in one statement (issue #8: was two per fire): a Schedule-triggered
+// run held by `holder` (store::NewRun::holder) for each fire that runs, unless the fire already
+// has its run (the unique (job, scheduled_for) key: a fire runs once, whichever node claims
+// it), and each job's next fire. Returns the runs inserted, by job.
+std::map<JobId, RunId> RecordFires(pqxx::work& tx,
+                                   const std::vector<Fire>& fires,
+                                   const std::string& holder);
 
 // A fire that does not run, recorded with its reason (contract §9).
 void InsertSkippedRun(pqxx::work& tx,
                       const Job& job,
                       TimePoint scheduled_for,
                       const Message& reason);
-
-// The job's next fire; nullopt: nothing more to fire (one-shot done: Complete; or Error).
-void SetNextFire(pqxx::work& tx, JobId job, std::optional<TimePoint> next, TriggerState state);
 
 // The earliest next fire of any live, unpaused job, for the scheduler's timer.
 std::optional<TimePoint> EarliestNextFire(pqxx::work& tx);

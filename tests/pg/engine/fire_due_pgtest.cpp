@@ -57,6 +57,28 @@ protected:
         return id;
     }
 
+    // `count` more per-second jobs like AddJob's, in a company of their own (48).
+    std::vector<JobId> AddJobs(int count) {
+        pqxx::connection connection{db_.url()};
+        pqxx::work tx{connection};
+        store::AddCompany(tx, "Many", 48);
+        std::vector<JobId> jobs;
+        for (int i = 0; i < count; ++i) {
+            JobSpec spec;
+            spec.company = 48;
+            spec.name = "tick-" + std::to_string(i);
+            spec.job_type = "commandJob";
+            spec.payload_json = R"({"argv":["/bin/true"]})";
+            spec.exec_schedule = "* * * * * ?";
+            spec.time_zone = "UTC";
+            spec.overlap = Overlap::Allow;
+            spec.next_fire_at = kStart + seconds(1);
+            jobs.push_back(store::InsertJob(tx, spec));
+        }
+        tx.commit();
+        return jobs;
+    }
+
     // What the scheduler does when it wakes at `now`: fire steps until nothing more is due
     // (a job with several due fires within the grace is fired once per step). Returns the runs.
     static std::size_t FireAt(pqxx::connection& connection, TimePoint now) {
@@ -249,6 +271,43 @@ TEST_F(FireDueTest, ABatchCountsTheFiresItRecordedAsSkipped) {
     EXPECT_EQ(batch.jobs, 1U);
     EXPECT_EQ(batch.skipped, 1U);
     EXPECT_TRUE(batch.runs.empty());
+}
+
+// A batch of many jobs is written in one statement (store::RecordFires): each fire that runs
+// gets its own run, handed to the engine with its own job, and each job moves to its next fire,
+// a skipped fire in the same batch included.
+TEST_F(FireDueTest, ABatchOfManyJobsGivesEachItsRunAndItsNextFire) {
+    const JobId skipping = AddJob(Misfire::Skip);
+    const std::vector<JobId> jobs = AddJobs(40);
+    pqxx::connection connection{db_.url()};
+    pqxx::work tx{connection};
+    // Late by more than the grace: the Skip job's fire is skipped, the FireOnce jobs' run once.
+    const TimePoint now = kStart + seconds(1) + kGrace + milliseconds(500);
+    const FiredBatch batch = FireDue(tx, now, kGrace, kBatch, "node-a");
+    tx.commit();
+    EXPECT_EQ(batch.jobs, jobs.size() + 1);
+    EXPECT_EQ(batch.skipped, 1U);
+    ASSERT_EQ(batch.runs.size(), jobs.size());
+    pqxx::work check{connection};
+    std::map<JobId, int> runs_of_job;
+    for (const QueuedRun& run : batch.runs) {
+        const auto row = check.exec_params1(
+            "SELECT job_id, company_id, state, trigger, holder FROM runs WHERE id = $1", run.run);
+        EXPECT_EQ(row[0].as<JobId>(), run.job);
+        EXPECT_EQ(row[1].as<CompanyId>(), run.company);
+        EXPECT_EQ(row[2].as<std::string>(), "Queued");
+        EXPECT_EQ(row[3].as<std::string>(), "Schedule");
+        EXPECT_EQ(row[4].as<std::string>(), "node-a");
+        ++runs_of_job[run.job];
+    }
+    check.commit();
+    for (const JobId job : jobs) {
+        EXPECT_EQ(runs_of_job[job], 1) << "job " << job;
+        EXPECT_EQ(NextFire(job), std::chrono::floor<seconds>(now) + seconds(1)) << "job " << job;
+    }
+    EXPECT_EQ(Fires(skipping).size(), 1U);
+    EXPECT_EQ(Fires(skipping).front().state, "Skipped");
+    EXPECT_TRUE(NextFire(skipping) > now);
 }
 
 // A jump of exactly the grace is still "late", not a misfire: every fire runs.

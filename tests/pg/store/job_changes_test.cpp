@@ -52,6 +52,11 @@ protected:
         return id;
     }
 
+    // The scheduler's write of a fire that did not run: the job's next fire moves to `next`.
+    static void AdvanceWithoutRun(pqxx::work& tx, JobId id, TimePoint next) {
+        RecordFires(tx, {{id, 47, kFire, /*run=*/false, next, TriggerState::Normal}}, "node-a");
+    }
+
     // What arrives within `wait`: the socket is polled, never slept on. A change is committed
     // before this is called, so when nothing arrives the whole wait is spent; it stays short.
     Changes Receive(std::chrono::milliseconds wait = std::chrono::milliseconds(300)) {
@@ -92,7 +97,7 @@ TEST_F(JobChangesTest, AFireClaimedAndAdvancedAnnouncesNothing) {
     const JobId id = Insert("hourly", kFire);
     Receive();
     Write([&](pqxx::work& tx) {
-        SetNextFire(tx, id, kFire + std::chrono::hours(1), TriggerState::Normal);
+        AdvanceWithoutRun(tx, id, kFire + std::chrono::hours(1));
     });
     EXPECT_TRUE(Receive().empty());
 }
@@ -101,7 +106,7 @@ TEST_F(JobChangesTest, ANextFireMovedEarlierIsAnnounced) {
     const JobId id = Insert("hourly", kFire);
     Receive();
     Write([&](pqxx::work& tx) {
-        SetNextFire(tx, id, kFire - std::chrono::hours(1), TriggerState::Normal);
+        AdvanceWithoutRun(tx, id, kFire - std::chrono::hours(1));
     });
     EXPECT_EQ(Receive(), Changes{kFire - std::chrono::hours(1)});
 }
