@@ -240,11 +240,23 @@ std::vector<std::optional<store::RunLaunch>> Engine::ClaimRuns(
     const std::string& node,
     const store::ClaimLimits& limits,
     bool repeated) {
+    // A repeated or resuming claim may find its run Running here already (its own): one by one.
+    const auto fresh = [repeated](const ClaimRequest& request) {
+        return !repeated && !request.resuming;
+    };
+    std::vector<RunId> fresh_ids;
+    for (const ClaimRequest& request : requests) {
+        if (fresh(request)) {
+            fresh_ids.push_back(request.id);
+        }
+    }
+    auto fresh_launches = store::ClaimRuns(tx, fresh_ids, node, limits);
+    auto next_fresh = fresh_launches.begin();
     std::vector<std::optional<store::RunLaunch>> launches;
     launches.reserve(requests.size());
     for (const ClaimRequest& request : requests) {
-        launches.push_back(
-            store::ClaimRun(tx, request.id, node, limits, repeated || request.resuming));
+        launches.push_back(fresh(request) ? std::move(*next_fresh++)
+                                          : store::ClaimRun(tx, request.id, node, limits, true));
     }
     return launches;
 }

@@ -148,12 +148,6 @@ std::optional<Job> FindJob(pqxx::work& tx, const JobHandle& handle, JobLock lock
 }
 
 std::vector<Job> ListScheduledJobs(pqxx::work& tx, const ScheduledJobFilter& filter) {
-    std::string companies;
-    if (filter.companies) {
-        for (const CompanyId id : *filter.companies) {
-            companies += (companies.empty() ? "" : ",") + std::to_string(id);
-        }
-    }
     const auto rows = tx.exec_params(
         SelectJobs(
             "(j.exec_schedule IS NOT NULL OR j.exec_time IS NOT NULL) "
@@ -161,7 +155,7 @@ std::vector<Job> ListScheduledJobs(pqxx::work& tx, const ScheduledJobFilter& fil
             "AND ($2::bigint IS NULL OR j.company_id = $2) "
             "AND ($3::text IS NULL OR j.name = $3) "
             "AND ($4::text IS NULL OR j.name = $4) ORDER BY j.company_id, j.name LIMIT 10000"),
-        filter.companies ? std::optional<std::string>(companies) : std::nullopt,
+        filter.companies ? std::optional(IdList(*filter.companies)) : std::nullopt,
         filter.job ? std::optional<CompanyId>(filter.job->company) : std::nullopt,
         filter.job ? std::optional<std::string>(filter.job->name) : std::nullopt,
         filter.name);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -30,6 +31,16 @@ inline std::optional<TimePoint> NullableTime(const pqxx::field& field) {
 // A nullable instant as the bigint parameter of jobd_ts($n).
 inline std::optional<std::int64_t> Micros(const std::optional<TimePoint>& t) {
     return t ? std::optional<std::int64_t>(ToMicros(*t)) : std::nullopt;
+}
+
+// Ids as the text parameter of string_to_array($n, ',')::bigint[].
+template <typename Id>
+std::string IdList(const std::vector<Id>& ids) {
+    std::string list;
+    for (const Id id : ids) {
+        list += (list.empty() ? "" : ",") + std::to_string(id);
+    }
+    return list;
 }
 
 // A statement of a hot path (executeJob, claims, run ends), prepared on each connection at its

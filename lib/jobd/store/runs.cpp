@@ -63,11 +63,12 @@ constexpr const char* kClaimRun = R"sql(
       AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
     RETURNING runs.*)sql";
 
-// The common claim in one round trip: no company limit configured and a job that is not
-// overlap Queue. Anything else (or nothing claimed) takes the path with the locks.
+// The common claim, of a whole batch in one round trip: no company limit configured and a job
+// that is not overlap Queue. Anything else (or nothing claimed) takes the path with the locks.
+// $1: the run ids, comma-separated.
 constexpr const char* kClaimUnlimited = R"sql(
     UPDATE runs SET state = 'Running', node = $2, holder = NULL, started_at = clock_timestamp()
-    WHERE id = $1 AND state = 'Queued'
+    WHERE id = ANY (string_to_array($1, ',')::bigint[]) AND state = 'Queued'
       AND (SELECT overlap FROM jobs WHERE id = runs.job_id) <> 'Queue'
       AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
     RETURNING runs.*)sql";
@@ -288,6 +289,35 @@ pqxx::row ExecInsertRun(pqxx::work& tx, const Prepared& statement, const NewRun&
                            run.holder);
 }
 
+// ClaimRun's path with the locks: a per-company limit, or a job of overlap Queue (or a run that
+// is no longer Queued: nullopt).
+std::optional<RunLaunch> ClaimUnderLimits(pqxx::work& tx,
+                                          RunId id,
+                                          const std::string& node,
+                                          const ClaimLimits& limits) {
+    const auto queued = tx.exec_params(kQueuedRun, id);
+    if (queued.empty()) {
+        return std::nullopt;
+    }
+    const auto company = queued[0][0].as<CompanyId>();
+    const auto job = queued[0][1].as<JobId>();
+    bool refused = false;
+    if (limits.per_company) {
+        tx.exec_params(kLockCompany, company);
+        refused = tx.exec_params1(kRunningOfCompany, company)[0].as<int>() >= *limits.per_company;
+    }
+    if (!refused && queued[0][2].as<std::string>() == "Queue") {
+        tx.exec_params(kLockJob, job);
+        refused = tx.exec_params1(kJobRunning, job)[0].as<int>() > 0;
+    }
+    if (refused) {
+        tx.exec_params0(kRelease, id);
+        return std::nullopt;
+    }
+    static const std::string claim = ClaimReturningLaunch(kClaimRun);
+    return LaunchIn(tx.exec_params(claim, id, node));
+}
+
 std::vector<RunLaunch> ReadLaunches(pqxx::work& tx, const pqxx::result& ids) {
     std::vector<RunLaunch> launches;
     for (const auto& row : ids) {
@@ -300,11 +330,7 @@ std::optional<std::string> CompanyList(const std::optional<std::vector<CompanyId
     if (!companies) {
         return std::nullopt;
     }
-    std::string list;
-    for (const CompanyId id : *companies) {
-        list += (list.empty() ? "" : ",") + std::to_string(id);
-    }
-    return list;
+    return IdList(*companies);
 }
 
 constexpr const char* kCompanyFilter =
@@ -354,33 +380,29 @@ std::optional<RunLaunch> ClaimRun(
             return launch;
         }
     }
-    if (!limits.per_company) {
+    return std::move(ClaimRuns(tx, {id}, node, limits).front());
+}
+
+std::vector<std::optional<RunLaunch>> ClaimRuns(pqxx::work& tx,
+                                                const std::vector<RunId>& ids,
+                                                const std::string& node,
+                                                const ClaimLimits& limits) {
+    std::map<RunId, RunLaunch> claimed;
+    if (!limits.per_company && !ids.empty()) {
         static const Prepared claim{"claim_unlimited", ClaimReturningLaunch(kClaimUnlimited)};
-        if (auto launch = LaunchIn(claim.Exec(tx, id, node))) {
-            return launch;
+        for (const auto& row : claim.Exec(tx, IdList(ids), node)) {
+            RunLaunch launch = ReadLaunchRow(row);
+            claimed.emplace(launch.run.id, std::move(launch));
         }
     }
-    const auto queued = tx.exec_params(kQueuedRun, id);
-    if (queued.empty()) {
-        return std::nullopt;
+    std::vector<std::optional<RunLaunch>> launches;
+    launches.reserve(ids.size());
+    for (const RunId id : ids) {
+        auto found = claimed.extract(id);
+        launches.push_back(found ? std::optional(std::move(found.mapped()))
+                                 : ClaimUnderLimits(tx, id, node, limits));
     }
-    const auto company = queued[0][0].as<CompanyId>();
-    const auto job = queued[0][1].as<JobId>();
-    bool refused = false;
-    if (limits.per_company) {
-        tx.exec_params(kLockCompany, company);
-        refused = tx.exec_params1(kRunningOfCompany, company)[0].as<int>() >= *limits.per_company;
-    }
-    if (!refused && queued[0][2].as<std::string>() == "Queue") {
-        tx.exec_params(kLockJob, job);
-        refused = tx.exec_params1(kJobRunning, job)[0].as<int>() > 0;
-    }
-    if (refused) {
-        tx.exec_params0(kRelease, id);
-        return std::nullopt;
-    }
-    static const std::string claim = ClaimReturningLaunch(kClaimRun);
-    return LaunchIn(tx.exec_params(claim, id, node));
+    return launches;
 }
 
 std::vector<Run> TakeReleasedRuns(pqxx::work& tx,
@@ -404,11 +426,7 @@ void NotifyRunsReleased(pqxx::work& tx) {
 }
 
 void ReleaseRuns(pqxx::work& tx, const std::vector<RunId>& runs, const std::string& node) {
-    std::string list;
-    for (const RunId id : runs) {
-        list += (list.empty() ? "" : ",") + std::to_string(id);
-    }
-    tx.exec_params0(kReleaseHeld, list, node);
+    tx.exec_params0(kReleaseHeld, IdList(runs), node);
     NotifyRunsReleased(tx);
 }
 

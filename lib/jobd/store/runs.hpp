@@ -65,6 +65,13 @@ std::optional<RunLaunch> ClaimRun(pqxx::work& tx,
                                   const ClaimLimits& limits,
                                   bool resuming = false);
 
+// ClaimRun (not resuming) of a batch of runs in one transaction: those without a limit to check
+// in one statement, the others one by one. The claims in the order of `ids`.
+std::vector<std::optional<RunLaunch>> ClaimRuns(pqxx::work& tx,
+                                                const std::vector<RunId>& ids,
+                                                const std::string& node,
+                                                const ClaimLimits& limits);
+
 // Up to `limit` released Queued runs (holder NULL; retries only once due), executeJob's first,
 // then oldest first, now held by `node`; runs the limits would refuse at once are left alone.
 // FOR UPDATE SKIP LOCKED: two nodes never take the same run.

@@ -204,6 +204,37 @@ TEST_F(LeasesTest, OverlapQueueHoldsAcrossNodes) {
     EXPECT_EQ(StateOf(second), "Queued");
 }
 
+// Claims made together (the engine's group commit): the runs without a limit to check in one
+// statement, a queue job's run under its lock, a run another node took not at all; each answer
+// in the order asked, each with its own run and job.
+TEST_F(LeasesTest, ClaimsOfABatchEachGetTheirOwnAnswer) {
+    const RunId first = Queue(job_, 47, "node-a");
+    const RunId queued = Queue(queue_job_, 47, "node-a");
+    const RunId taken = Queue(job_, 47, "node-b");
+    const RunId other = Queue(other_job_, 48, "node-a");
+    const RunId waiting = Queue(queue_job_, 47, "node-a");
+    ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, taken, "node-b", {}); }));
+
+    const auto launches = InTx([&](pqxx::work& tx) {
+        return ClaimRuns(tx, {other, taken, queued, first, waiting}, "node-a", {});
+    });
+    ASSERT_EQ(launches.size(), 5u);
+    ASSERT_TRUE(launches[0]);
+    EXPECT_EQ(launches[0]->run.id, other);
+    EXPECT_EQ(launches[0]->job.name, "b");
+    EXPECT_FALSE(launches[1]);  // Running on node-b already
+    ASSERT_TRUE(launches[2]);
+    EXPECT_EQ(launches[2]->run.id, queued);
+    EXPECT_EQ(launches[2]->job.name, "q");
+    ASSERT_TRUE(launches[3]);
+    EXPECT_EQ(launches[3]->run.id, first);
+    EXPECT_EQ(launches[3]->run.node, "node-a");
+    EXPECT_FALSE(launches[4]);  // its queue job has a run Running now
+    EXPECT_EQ(StateOf(taken), "Running");
+    EXPECT_EQ(StateOf(waiting), "Queued");
+    EXPECT_EQ(StateOf(first), "Running");
+}
+
 // Run ends recorded together (the engine's group commit): each is fenced on its own, a run of a
 // lost node does not stop the others, and the batch repeated (a commit in doubt) changes nothing.
 TEST_F(LeasesTest, EndsOfABatchAreFencedOneByOne) {
