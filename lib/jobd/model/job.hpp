@@ -40,7 +40,10 @@ struct Job {
     JobSpec spec;
     TriggerState trigger_state = TriggerState::Normal;
     std::string submit_user_email;
-    int active_runs = 0;  // runs of this job Queued or Running (overlap, Blocked)
+    // Runs of this job Queued or Running, counted under overlap Forbid only (the one policy that
+    // asks: Skipped fires, Blocked, executeJob's conflict); 0 otherwise, since counting a
+    // backlog of thousands on every executeJob and fire cost time in proportion to it (issue #8).
+    int active_runs = 0;
 
     JobHandle Handle() const { return {spec.company, spec.name}; }
 };

@@ -21,7 +21,10 @@ constexpr const char* kJobColumns = R"sql(
     jobd_micros(j.exec_time), j.exec_schedule, j.time_zone, j.overlap, j.misfire,
     j.timeout_seconds, j.max_retries, j.retry_backoff_seconds, jobd_micros(j.next_fire_at),
     j.submit_user_id, j.trigger_state, coalesce(u.email, ''),
-    (SELECT count(*) FROM runs r WHERE r.job_id = j.id AND r.state IN ('Queued', 'Running'))::int)sql";
+    CASE WHEN j.overlap = 'Forbid'
+         THEN (SELECT count(*) FROM runs r
+               WHERE r.job_id = j.id AND r.state IN ('Queued', 'Running'))::int
+         ELSE 0 END)sql";
 
 constexpr const char* kCompleteJob = R"sql(
     UPDATE jobs SET trigger_state = 'Complete', next_fire_at = NULL WHERE id = $1)sql";
