@@ -876,6 +876,16 @@ std::optional<QueuedRun> Engine::TakeNext() {
     return std::nullopt;
 }
 
+void Engine::FreeWorker(RunId run) {
+    const auto it = active_.find(run);
+    if (it == active_.end() || it->second.worker_freed) {
+        return;
+    }
+    it->second.worker_freed = true;
+    --workers_busy_;
+    Pump();
+}
+
 void Engine::OnRunDone(RunId run) {
     const auto it = active_.find(run);
     if (it != active_.end()) {
@@ -885,8 +895,10 @@ void Engine::OnRunDone(RunId run) {
         if (--job_active_[it->second.job] == 0) {
             job_active_.erase(it->second.job);
         }
+        if (!it->second.worker_freed) {
+            --workers_busy_;
+        }
         active_.erase(it);
-        --workers_busy_;
     }
     if (draining_ && active_.empty()) {
         heartbeat_.cancel();  // nothing runs any more: the lease may lapse
@@ -936,6 +948,9 @@ asio::awaitable<void> Engine::Supervise(RunId id, std::optional<store::RunLaunch
         supervisor->outcome = exec::Outcome{exec::Ending::SpawnFailed, -1, 0, e.what(), {}};
         supervisor->failure = NotLaunched(e);
     }
+    // Only the end's commit is left: the commits of a busy node (group commit) no longer hold
+    // its workers, so the next run starts while this one's end waits for its batch (issue #8).
+    FreeWorker(id);
     co_await Finish(*launch, supervisor);
 }
 

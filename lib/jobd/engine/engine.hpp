@@ -144,6 +144,9 @@ private:
         std::shared_ptr<Supervisor> supervisor;  // null while the claim is in flight
         // Stop() or Drain() asked while the claim was in flight: stopped as soon as it starts.
         bool stop_requested = false;
+        // The process has ended and its worker serves the next run while the end is committed;
+        // the run still counts for its company and job (limits, overlap Queue) until then.
+        bool worker_freed = false;
     };
 
     // A run marked Lost in a transaction of this node, with the retry inserted for it.
@@ -194,6 +197,9 @@ private:
     // Queues a run found Queued in the database unless this node already has it.
     void Adopt(QueuedRun run);
     std::optional<QueuedRun> TakeNext();
+    // The run's process has ended: its worker is free for the next run (contract §4: a
+    // worker is a run executing), before the end's commit.
+    void FreeWorker(RunId run);
     void OnRunDone(RunId run);
     // Queues a retry when it is due; a pending retry stays Queued in the database meanwhile.
     void EnqueueAt(QueuedRun run, TimePoint due);

@@ -1,8 +1,11 @@
-// End to end: retries of failed runs and the per-company concurrency limit (contract §7, §4;
-// issue #5).
+// End to end: retries of failed runs, the per-company concurrency limit (contract §7, §4;
+// issue #5) and what a worker is: a run executing (issue #8).
+
+#include <filesystem>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <pqxx/pqxx>
 
 #include "e2e/jobd/daemon_fixture.hpp"
 
@@ -13,6 +16,10 @@ namespace json = boost::json;
 
 class RetriesLimitsTest : public ::testing::Test {
 protected:
+    explicit RetriesLimitsTest(const std::string& config =
+                                   "workers:\n  per_company_max_concurrent_runs: 1\n")
+        : daemon_(config) {}
+
     void SetUp() override {
         AddDemoCompany(daemon_);
         daemon_.AddCompany(48, "Other");
@@ -32,12 +39,21 @@ protected:
         ASSERT_EQ(answer.status, 200) << answer.body;
     }
 
-    void Execute(const std::string& company, const std::string& name) {
+    // The run's id.
+    std::int64_t Execute(const std::string& company, const std::string& name) {
         const auto answer = daemon_.Json("executeJob",
                                          R"({"companyHandle":")" + company + R"(","jobHandle":")" +
                                              company + "|" + name + R"(|"})",
                                          "admin@example.com");
-        ASSERT_EQ(answer.status, 200) << answer.body;
+        EXPECT_EQ(answer.status, 200) << answer.body;
+        const std::string handle(json::parse(answer.body).at("runHandle").as_string());
+        return std::stoll(handle.substr(handle.rfind('|') + 1));
+    }
+
+    std::string StateOf(std::int64_t run) const {
+        pqxx::connection connection{daemon_.database_url()};
+        pqxx::nontransaction tx{connection};
+        return tx.exec_params1("SELECT state FROM runs WHERE id = $1", run)[0].as<std::string>();
     }
 
     // Finished runs of the job, oldest first.
@@ -59,7 +75,12 @@ protected:
         return runs;
     }
 
-    JobdProcess daemon_{"workers:\n  per_company_max_concurrent_runs: 1\n"};
+    JobdProcess daemon_;
+};
+
+class OneWorkerTest : public RetriesLimitsTest {
+protected:
+    OneWorkerTest() : RetriesLimitsTest("workers:\n  max_concurrent_runs: 1\n") {}
 };
 
 TEST_F(RetriesLimitsTest, FailedRunIsRetriedUpToMaxRetries) {
@@ -102,6 +123,26 @@ TEST_F(RetriesLimitsTest, PerCompanyLimitSerializesATenant) {
     };
     EXPECT_TRUE(ends(a) <= starts(b) || ends(b) <= starts(a));
     EXPECT_LT(starts(c), std::max(ends(a), ends(b)));
+}
+
+// A worker is a run executing (contract §4): once a process has ended, the next run starts on
+// its worker while the ended run waits for its end's commit, held back here by a row lock.
+TEST_F(OneWorkerTest, TheNextRunStartsWhileAnEndedRunsCommitWaits) {
+    const auto marker = daemon_.dir() / "second-started";
+    Submit("47", "first", R"(["/bin/sh","-c","sleep 0.3"])");
+    Submit("47", "second", R"(["/bin/sh","-c","touch )" + marker.string() + R"("])");
+    const auto first = Execute("47", "first");
+    ASSERT_TRUE(WaitFor([&] { return StateOf(first) == "Running"; })) << daemon_.Log();
+    pqxx::connection connection{daemon_.database_url()};
+    pqxx::work hold{connection};
+    hold.exec_params("SELECT 1 FROM runs WHERE id = $1 FOR UPDATE", first);
+    const auto second = Execute("47", "second");
+
+    EXPECT_TRUE(WaitFor([&] { return std::filesystem::exists(marker); })) << daemon_.Log();
+    EXPECT_EQ(StateOf(first), "Running");  // its end is still waiting for the lock
+    hold.abort();
+    EXPECT_TRUE(WaitFor([&] { return StateOf(first) == "Succeeded"; })) << daemon_.Log();
+    EXPECT_TRUE(WaitFor([&] { return StateOf(second) == "Succeeded"; })) << daemon_.Log();
 }
 
 }  // namespace
