@@ -3,6 +3,7 @@
 #include "jobd/store/migrator.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <string>
 #include <thread>
@@ -213,6 +214,35 @@ TEST(CheckSchema, AcceptsTheCurrentSchema) {
     pqxx::connection conn{db.url()};
 
     EXPECT_TRUE(CheckSchema(conn, EmbeddedMigrations()).empty());
+}
+
+// jobd_micros and jobd_ts (migrations 0001, 0008): exact both ways in any session time zone, and
+// inlined by the planner, not run as SQL functions per statement (issue #8).
+TEST(Schema, TimeFunctionsAreExactAndInlined) {
+    const TestDatabase db;
+    pqxx::connection conn{db.url()};
+    pqxx::work tx{conn};
+    tx.exec0("SET TIME ZONE 'America/New_York'");
+    const pqxx::row exact = tx.exec1(R"sql(
+        SELECT bool_and(jobd_ts(jobd_micros(t)) = t),
+               bool_and(jobd_micros(t) = (extract(epoch FROM t) * 1000000)::bigint)
+        FROM (VALUES (timestamptz '1970-01-01 00:00:00+00'),
+                     ('1969-12-31 23:59:59.999999+00'),
+                     ('2026-03-08 02:30:00.123456-05'),
+                     ('2026-11-01 01:30:00.000001-04'),
+                     ('2099-12-31 23:59:59.999999+00')) AS v(t))sql");
+    EXPECT_TRUE(exact[0].as<bool>());
+    EXPECT_TRUE(exact[1].as<bool>());
+    EXPECT_EQ(tx.exec1("SELECT jobd_micros(jobd_ts(1774744200123456))")[0].as<std::int64_t>(),
+              1774744200123456);
+
+    std::string plan;
+    for (const auto& row : tx.exec("EXPLAIN VERBOSE SELECT jobd_micros(queued_at), jobd_ts(id) "
+                                   "FROM runs")) {
+        plan += row[0].as<std::string>() + "\n";
+    }
+    EXPECT_EQ(plan.find("jobd_micros("), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("jobd_ts("), std::string::npos) << plan;
 }
 
 }  // namespace
