@@ -126,6 +126,32 @@ export function ProcessUsage(pid) {
     return { cpu_s: ticks / 100, rss_bytes: rss_kib * 1024 }; // USER_HZ is 100 on Linux
 }
 
+// CPU time (user + system, seconds) of a PostgreSQL cluster: its postmaster, the backends alive
+// now, and those that exited (accounted to the postmaster when it reaped them).
+export function ClusterCpuSeconds(postmaster_pid) {
+    const Fields = (pid) => {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    };
+    const own = Fields(postmaster_pid);
+    // utime, stime, cutime, cstime (fields 14 to 17)
+    let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+    for (const entry of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) {
+            continue;
+        }
+        try {
+            const fields = Fields(entry);
+            if (Number(fields[1]) === postmaster_pid) { // ppid (field 4)
+                ticks += Number(fields[11]) + Number(fields[12]);
+            }
+        } catch {
+            // exited meanwhile: its time is in the postmaster's cutime/cstime now
+        }
+    }
+    return ticks / 100; // USER_HZ is 100 on Linux
+}
+
 // The receiving end of the job processes' datagrams (jobd-bench-ping, the peers' handlers): each
 // arrival is timestamped with CLOCK_MONOTONIC as soon as the event loop sees it.
 export class PingReceiver {

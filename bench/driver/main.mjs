@@ -187,6 +187,7 @@ async function Main() {
         ping_bin: Required('BENCH_PING_BIN'),
         spawn_bin: Required('BENCH_SPAWN_BIN'),
         pgbench_bin: Required('BENCH_PGBENCH_BIN'),
+        pg_pid: Number(Required('BENCH_PG_PID')), // the postmaster: the cluster's CPU time
         node22: process.execPath,
         admin_db_url,
         jobd_db: 'bench_jobd',

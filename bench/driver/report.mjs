@@ -112,6 +112,7 @@ export function PrintTable(results) {
         rows.push(['jobd runs of /bin/true', ...Object.values(t.jobd).map((j) => Cell(j.runs_per_s)), '']);
         rows.push(['jobd executeJob calls', ...Object.values(t.jobd).map((j) => Cell(j.execute_calls_per_s)), '']);
         rows.push(['jobd CPU ms per run (not /s)', ...Object.values(t.jobd).map((j) => Cell(j.jobd_cpu_ms_per_run)), '']);
+        rows.push(['PostgreSQL CPU ms per run (not /s)', ...Object.values(t.jobd).map((j) => Cell(j.postgres_cpu_ms_per_run)), '']);
         const first = Object.keys(t.jobd)[0];
         for (const [peer, handlers] of Object.entries(t.peers)) {
             for (const [handler, label] of [['spawn', 'runs /bin/true'], ['noop', 'in-process no-op (favours it)']]) {

@@ -5,6 +5,7 @@ import path from 'node:path';
 
 import { JobdNode, JobdStatements } from './jobd.mjs';
 import {
+    ClusterCpuSeconds,
     Delay,
     Figure,
     ImportPeerPackage,
@@ -154,6 +155,7 @@ async function JobdThroughput(env, counts, workers) {
             const outcomes = node.Outcomes();
             await statements.Reset();
             const cpu_before = ProcessUsage(node.Pid()).cpu_s;
+            const pg_cpu_before = ClusterCpuSeconds(env.pg_pid);
             const start = NowNs();
             await RunConcurrently(jobs, kProducerConnections, () => client.ExecuteJson(job));
             const called = NowNs();
@@ -166,19 +168,22 @@ async function JobdThroughput(env, counts, workers) {
                 calls: jobs / (NsToMs(called - start) / 1000),
                 // jobd's own CPU (all threads, not the children): far less noisy than runs/s
                 cpu_ms: (1000 * (ProcessUsage(node.Pid()).cpu_s - cpu_before)) / jobs,
+                pg_cpu_ms: (1000 * (ClusterCpuSeconds(env.pg_pid) - pg_cpu_before)) / jobs,
             };
         };
         await Rep(WarmUpJobs(counts)); // untimed
         const runs_per_s = [];
         const calls_per_s = [];
         const cpu_ms_per_run = [];
+        const pg_cpu_ms_per_run = [];
         for (let rep = 0; rep < counts.reps; rep++) {
-            const { runs, calls, cpu_ms } = await Rep(counts.throughput);
+            const { runs, calls, cpu_ms, pg_cpu_ms } = await Rep(counts.throughput);
             runs_per_s.push(runs);
             calls_per_s.push(calls);
             cpu_ms_per_run.push(cpu_ms);
+            pg_cpu_ms_per_run.push(pg_cpu_ms);
         }
-        Log(`jobd ${workers} workers: ${Figure(runs_per_s).median.toFixed(0)} runs/s, ${Figure(cpu_ms_per_run).median.toFixed(3)} ms of jobd CPU per run`);
+        Log(`jobd ${workers} workers: ${Figure(runs_per_s).median.toFixed(0)} runs/s, ${Figure(cpu_ms_per_run).median.toFixed(3)} ms of jobd CPU and ${Figure(pg_cpu_ms_per_run).median.toFixed(3)} ms of PostgreSQL CPU per run`);
         if (last_statements) {
             Log(`jobd ${workers} workers: ${last_statements.statements_per_unit.toFixed(1)} statements, ${last_statements.commits_per_unit.toFixed(2)} commits per run`);
         }
@@ -186,6 +191,7 @@ async function JobdThroughput(env, counts, workers) {
             runs_per_s: Figure(runs_per_s),
             execute_calls_per_s: Figure(calls_per_s),
             jobd_cpu_ms_per_run: Figure(cpu_ms_per_run),
+            postgres_cpu_ms_per_run: Figure(pg_cpu_ms_per_run),
             runs_not_succeeded: not_succeeded,
             statements_per_run: last_statements, // last repetition; --statements only
         };
@@ -197,29 +203,39 @@ async function JobdThroughput(env, counts, workers) {
 }
 
 // One timed repetition: `jobs` added by 32 concurrent producers while the worker drains them.
-async function PeerDrain(worker, producer, jobs) {
+async function PeerDrain(env, worker, producer, jobs) {
     const drained = worker.Drained(jobs, 1_800_000);
+    const pg_cpu_before = ClusterCpuSeconds(env.pg_pid);
     const start = NowNs();
     await RunConcurrently(jobs, kProducerConnections, () => producer.Add());
     const added = NowNs();
     await drained;
     await producer.WaitEmpty(600_000); // completions committed, not just handlers returned
     const finished = NowNs();
-    return { jobs_per_s: jobs / (NsToMs(finished - start) / 1000), add_calls_per_s: jobs / (NsToMs(added - start) / 1000) };
+    return {
+        jobs_per_s: jobs / (NsToMs(finished - start) / 1000),
+        add_calls_per_s: jobs / (NsToMs(added - start) / 1000),
+        pg_cpu_ms: (1000 * (ClusterCpuSeconds(env.pg_pid) - pg_cpu_before)) / jobs,
+    };
 }
 
 async function PeerThroughput(env, counts, variant, handler, concurrency) {
     const worker = await new PeerWorker(env, variant, { concurrency, handler, drain: true }).Start();
     const producer = await new PeerProducer(env, variant, kProducerConnections).Open();
     try {
-        await PeerDrain(worker, producer, WarmUpJobs(counts)); // caches, stats, JIT: untimed
+        await PeerDrain(env, worker, producer, WarmUpJobs(counts)); // caches, stats, JIT: untimed
         const reps = [];
         for (let rep = 0; rep < counts.reps; rep++) {
-            reps.push(await PeerDrain(worker, producer, counts.throughput));
+            reps.push(await PeerDrain(env, worker, producer, counts.throughput));
         }
         const jobs_per_s = Figure(reps.map((r) => r.jobs_per_s));
-        Log(`${variant.id} ${handler} ${concurrency}: ${jobs_per_s.median.toFixed(0)} jobs/s`);
-        return { jobs_per_s, add_calls_per_s: Figure(reps.map((r) => r.add_calls_per_s)) };
+        const pg_cpu = Figure(reps.map((r) => r.pg_cpu_ms));
+        Log(`${variant.id} ${handler} ${concurrency}: ${jobs_per_s.median.toFixed(0)} jobs/s, ${pg_cpu.median.toFixed(3)} ms of PostgreSQL CPU per job`);
+        return {
+            jobs_per_s,
+            add_calls_per_s: Figure(reps.map((r) => r.add_calls_per_s)),
+            postgres_cpu_ms_per_job: pg_cpu,
+        };
     } finally {
         await producer.Close();
         await worker.Stop();
