@@ -192,7 +192,8 @@ struct Engine::ClaimRequest {
 // runs ended by its first attempt and writes nothing twice (details, end, retry).
 std::vector<Engine::Finished> Engine::RecordEnds(pqxx::work& tx,
                                                  const std::vector<EndRecord>& records,
-                                                 const std::string& node) {
+                                                 const std::string& node,
+                                                 const store::ClaimLimits& limits) {
     std::vector<store::RunEnding> endings;
     endings.reserve(records.size());
     for (const EndRecord& record : records) {
@@ -200,12 +201,13 @@ std::vector<Engine::Finished> Engine::RecordEnds(pqxx::work& tx,
             store::AppendDetailsOnce(tx, record.id, record.details, record.committed);
         }
         if (record.progress) {
-            store::UpdateProgress(tx, record.id, record.progress->percent, record.progress->message);
+            store::UpdateProgress(
+                tx, record.id, record.progress->percent, record.progress->message);
         }
         endings.push_back({record.id, record.end});
     }
     std::map<RunId, Run> ended;
-    for (Run& run : store::FinishRuns(tx, endings, node)) {
+    for (Run& run : store::FinishRuns(tx, endings, node, limits)) {
         ended.emplace(run.id, std::move(run));
     }
     std::vector<Finished> finished;
@@ -1057,8 +1059,9 @@ asio::awaitable<std::vector<std::optional<store::RunLaunch>>> Engine::CommitClai
 
 asio::awaitable<std::vector<Engine::Finished>> Engine::CommitEnds(std::vector<EndRecord> records) {
     const std::string node = settings_.node;
-    auto record = [records = std::move(records), node](pqxx::work& tx) {
-        return RecordEnds(tx, records, node);
+    const store::ClaimLimits limits{settings_.per_company_max_concurrent_runs};
+    auto record = [records = std::move(records), node, limits](pqxx::work& tx) {
+        return RecordEnds(tx, records, node, limits);
     };
     co_return co_await Persist(std::move(record));
 }

@@ -225,7 +225,8 @@ private:
         bool repeated);
     static std::vector<Finished> RecordEnds(pqxx::work& tx,
                                             const std::vector<EndRecord>& records,
-                                            const std::string& node);
+                                            const std::string& node,
+                                            const store::ClaimLimits& limits);
     boost::asio::awaitable<std::vector<std::optional<store::RunLaunch>>> CommitClaims(
         std::vector<ClaimRequest> requests);
     boost::asio::awaitable<std::vector<Finished>> CommitEnds(std::vector<EndRecord> records);
@@ -265,8 +266,8 @@ private:
     // start and every lease renewal, and again when a notification comes while alone (a node
     // joining sends one), so a newcomer gets the backlog at once.
     bool peers_ = true;
-    bool counting_peers_ = false;  // a CountPeers is in flight
-    boost::asio::steady_timer idle_;         // cancelled when the last run ends (Drain waits on it)
+    bool counting_peers_ = false;     // a CountPeers is in flight
+    boost::asio::steady_timer idle_;  // cancelled when the last run ends (Drain waits on it)
     boost::asio::steady_timer scheduler_wake_;  // until wake_at_; cancelled when it moves
     TimePoint wake_at_ = TimePoint::min();      // when the scheduler looks for due fires next
     boost::asio::steady_timer heartbeat_;       // until the next lease renewal

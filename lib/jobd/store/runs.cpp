@@ -52,6 +52,12 @@ constexpr const char* kRunningOfCompany =
 constexpr const char* kJobRunning =
     "SELECT count(*) FROM runs WHERE job_id = $1 AND state = 'Running'";
 
+// Statements that name their runs by id compare the state with an InitPlan's value, as in
+// `state = (SELECT 'Queued')`, never with a literal, so that they find the runs by primary key.
+// A literal lets the planner reach them through the partial indexes on state instead, estimated
+// from statistics that lag behind a backlog: a plan cached while Queued runs were rare read every
+// Queued run for each claim (issue #8; test ClaimsAndEndsInABacklogReadOnlyTheirOwnRuns).
+//
 // The state check makes a claim happen once; the node row (its lease) must exist, so a node
 // declared lost starts nothing until it has registered again. KEY SHARE does not wait for the
 // node's own heartbeat, but makes a reaper deleting the row wait for (or skip) this claim.
@@ -59,7 +65,7 @@ constexpr const char* kJobRunning =
 // a run that waited for another's end never appears to start before that end.
 constexpr const char* kClaimRun = R"sql(
     UPDATE runs SET state = 'Running', node = $2, holder = NULL, started_at = clock_timestamp()
-    WHERE id = $1 AND state = 'Queued'
+    WHERE id = $1 AND state = (SELECT 'Queued')
       AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
     RETURNING runs.*)sql";
 
@@ -68,17 +74,18 @@ constexpr const char* kClaimRun = R"sql(
 // $1: the run ids, comma-separated.
 constexpr const char* kClaimUnlimited = R"sql(
     UPDATE runs SET state = 'Running', node = $2, holder = NULL, started_at = clock_timestamp()
-    WHERE id = ANY (string_to_array($1, ',')::bigint[]) AND state = 'Queued'
+    WHERE id = ANY (string_to_array($1, ',')::bigint[]) AND state = (SELECT 'Queued')
       AND (SELECT overlap FROM jobs WHERE id = runs.job_id) <> 'Queue'
       AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
     RETURNING runs.*)sql";
 
 constexpr const char* kRelease = R"sql(
-    UPDATE runs SET holder = NULL WHERE id = $1 AND state = 'Queued')sql";
+    UPDATE runs SET holder = NULL WHERE id = $1 AND state = (SELECT 'Queued'))sql";
 
 constexpr const char* kReleaseHeld = R"sql(
     UPDATE runs SET holder = NULL
-    WHERE id = ANY (string_to_array($1, ',')::bigint[]) AND state = 'Queued' AND holder = $2)sql";
+    WHERE id = ANY (string_to_array($1, ',')::bigint[]) AND state = (SELECT 'Queued')
+      AND holder = $2)sql";
 
 constexpr const char* kNotifyReleased = "SELECT pg_notify($1, '')";
 
@@ -135,7 +142,9 @@ constexpr const char* kUpdateProgress = R"sql(
 // runs a run ends it: a node declared lost finds its runs Lost already, and those runs are just
 // not returned (fencing per run: the others of the batch end all the same). A run refused for a
 // limit waits released until a run of its company ends: `woken` NOTIFYs the nodes then, once per
-// statement (a scalar subquery in the select list; no row ended, no notification).
+// statement (a scalar subquery in the select list; no row ended, no notification). Only a company
+// limit ($4) or an overlap Queue job refuses a claim: without either, no Queued run is looked
+// for (the planner may find them through an index of all Queued runs, a backlog long).
 constexpr const char* kFinishRuns = R"sql(
     WITH ended AS (
         UPDATE runs SET state = e.state, exit_code = e.exit_code, reason = e.reason,
@@ -143,13 +152,18 @@ constexpr const char* kFinishRuns = R"sql(
                         started_at = coalesce(runs.started_at, now())
         FROM jsonb_to_recordset($1::jsonb) AS e(id bigint, state text, exit_code int,
                                                 reason text, reason_message text)
-        WHERE runs.id = e.id AND runs.state = 'Running' AND runs.node = $2
+        WHERE runs.id = e.id AND runs.state = (SELECT 'Running') AND runs.node = $2
+          AND runs.id = ANY (ARRAY(SELECT (x ->> 'id')::bigint
+                                   FROM jsonb_array_elements($1::jsonb) AS x))
         RETURNING runs.*),
     woken AS (
-        SELECT pg_notify($3, '') WHERE EXISTS (
-            SELECT 1 FROM runs q
-            WHERE q.company_id IN (SELECT company_id FROM ended)
-              AND q.state = 'Queued' AND q.holder IS NULL))
+        SELECT pg_notify($3, '') WHERE CASE
+            WHEN $4 OR EXISTS (SELECT 1 FROM ended JOIN jobs j ON j.id = ended.job_id
+                               WHERE j.overlap = 'Queue')
+            THEN EXISTS (SELECT 1 FROM runs q
+                         WHERE q.company_id IN (SELECT company_id FROM ended)
+                           AND q.state = 'Queued' AND q.holder IS NULL)
+            ELSE false END)
     SELECT )sql";
 
 constexpr const char* kRetryOf = R"sql(
@@ -472,8 +486,12 @@ void UpdateProgress(pqxx::work& tx, RunId id, int progress, const std::string& m
     tx.exec_params0(kUpdateProgress, id, progress, message);
 }
 
-std::optional<Run> FinishRun(pqxx::work& tx, RunId id, const RunEnd& end, const std::string& node) {
-    auto runs = FinishRuns(tx, {{id, end}}, node);
+std::optional<Run> FinishRun(pqxx::work& tx,
+                             RunId id,
+                             const RunEnd& end,
+                             const std::string& node,
+                             const ClaimLimits& limits) {
+    auto runs = FinishRuns(tx, {{id, end}}, node, limits);
     if (runs.empty()) {
         return std::nullopt;
     }
@@ -482,7 +500,8 @@ std::optional<Run> FinishRun(pqxx::work& tx, RunId id, const RunEnd& end, const 
 
 std::vector<Run> FinishRuns(pqxx::work& tx,
                             const std::vector<RunEnding>& ends,
-                            const std::string& node) {
+                            const std::string& node,
+                            const ClaimLimits& limits) {
     if (ends.empty()) {
         return {};
     }
@@ -506,8 +525,11 @@ std::vector<Run> FinishRuns(pqxx::work& tx,
                                         " FROM ended r JOIN jobs j ON j.id = r.job_id"
                                         " LEFT JOIN users u ON u.id = r.submit_user_id"
                                         " ORDER BY r.id"};
-    return ReadRuns(
-        statement.Exec(tx, boost::json::serialize(batch), node, kRunsReleasedChannel));
+    return ReadRuns(statement.Exec(tx,
+                                   boost::json::serialize(batch),
+                                   node,
+                                   kRunsReleasedChannel,
+                                   limits.per_company.has_value()));
 }
 
 Run RunById(pqxx::work& tx, RunId id) {

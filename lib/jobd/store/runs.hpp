@@ -106,9 +106,14 @@ struct RunEnd {
 // Running on `node` -> finished: the reason is stored in English and as its message (RunDetail
 // and Run carry both, see model/job.hpp). Returns the run as stored, or nullopt when it is not
 // Running on `node` any more: the node was declared lost meanwhile and the run is Lost (fencing,
-// issue #6). NOTIFYs kRunsReleasedChannel when released runs of its company wait (a run refused for
-// a limit may start now).
-std::optional<Run> FinishRun(pqxx::work& tx, RunId id, const RunEnd& end, const std::string& node);
+// issue #6). NOTIFYs kRunsReleasedChannel when released runs of its company wait and may have been
+// refused for a limit, which may let them start now: `limits` has a company limit, or the run's
+// job is overlap Queue.
+std::optional<Run> FinishRun(pqxx::work& tx,
+                             RunId id,
+                             const RunEnd& end,
+                             const std::string& node,
+                             const ClaimLimits& limits);
 
 struct RunEnding {
     RunId id = 0;
@@ -121,7 +126,8 @@ struct RunEnding {
 // missing from the result, without failing the others.
 std::vector<Run> FinishRuns(pqxx::work& tx,
                             const std::vector<RunEnding>& ends,
-                            const std::string& node);
+                            const std::string& node,
+                            const ClaimLimits& limits);
 
 // The run as stored now. Throws pqxx::unexpected_rows when there is no such run.
 Run RunById(pqxx::work& tx, RunId id);

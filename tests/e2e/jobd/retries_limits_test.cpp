@@ -16,8 +16,8 @@ namespace json = boost::json;
 
 class RetriesLimitsTest : public ::testing::Test {
 protected:
-    explicit RetriesLimitsTest(const std::string& config =
-                                   "workers:\n  per_company_max_concurrent_runs: 1\n")
+    explicit RetriesLimitsTest(
+        const std::string& config = "workers:\n  per_company_max_concurrent_runs: 1\n")
         : daemon_(config) {}
 
     void SetUp() override {

@@ -192,7 +192,7 @@ TEST_F(OperationsTest, DetailsPageAndFilterByLogType) {
     EXPECT_EQ(page.details[0].message, "4");
     ASSERT_TRUE(store::ClaimRun(tx, run->run, "node-a", {}));
     const auto finished =
-        store::FinishRun(tx, run->run, {RunState::Succeeded, 0, std::nullopt}, "node-a");
+        store::FinishRun(tx, run->run, {RunState::Succeeded, 0, std::nullopt}, "node-a", {});
     ASSERT_TRUE(finished);
     EXPECT_EQ(finished->detail_rows, 5);
 }
@@ -218,9 +218,9 @@ TEST_F(OperationsTest, WritesRepeatedAfterAnUnknownCommitApplyOnce) {
     ASSERT_EQ(page.total_rows, 3);
     EXPECT_EQ(page.details[2].message, "3");
     const auto failed =
-        store::FinishRun(tx, run->run, {RunState::Failed, 1, std::nullopt}, "node-a");
+        store::FinishRun(tx, run->run, {RunState::Failed, 1, std::nullopt}, "node-a", {});
     ASSERT_TRUE(failed);
-    EXPECT_FALSE(store::FinishRun(tx, run->run, {RunState::Failed, 1, std::nullopt}, "node-a"));
+    EXPECT_FALSE(store::FinishRun(tx, run->run, {RunState::Failed, 1, std::nullopt}, "node-a", {}));
     EXPECT_FALSE(store::RetryOf(tx, *failed));
     const RunId retry = store::InsertRetry(tx, *failed, kNow, "node-a");
     EXPECT_EQ(store::RetryOf(tx, *failed), retry);
@@ -250,7 +250,8 @@ TEST_F(OperationsTest, OwnReasonAndDetailsKeepTheirMessage) {
         store::FinishRun(tx,
                          run->run,
                          {RunState::Failed, 3, Message(MessageId::RunExited, {{"code", "3"}})},
-                         "node-a");
+                         "node-a",
+                         {});
     ASSERT_TRUE(finished);
     EXPECT_EQ(finished->reason, "exited with 3");
     ASSERT_TRUE(finished->reason_message);

@@ -1,6 +1,11 @@
 // Leases, lost nodes and runs handed between nodes, against a real PostgreSQL (issue #6). Time
 // is the database's: a silent node is made by moving its heartbeat back, not by waiting.
 
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -138,7 +143,7 @@ TEST_F(LeasesTest, ASilentNodeLosesItsRunsAndIsFenced) {
 
     EXPECT_FALSE(InTx([](pqxx::work& tx) { return Heartbeat(tx, "node-a"); }));
     EXPECT_FALSE(InTx([&](pqxx::work& tx) {
-        return FinishRun(tx, running, {RunState::Succeeded, 0, std::nullopt}, "node-a");
+        return FinishRun(tx, running, {RunState::Succeeded, 0, std::nullopt}, "node-a", {});
     }));
     EXPECT_EQ(StateOf(running), "Lost");
     EXPECT_FALSE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, queued, "node-a", {}); }));
@@ -188,7 +193,7 @@ TEST_F(LeasesTest, PerCompanyLimitHoldsAcrossNodes) {
     EXPECT_TRUE(
         InTx([&](pqxx::work& tx) { return TakeReleasedRuns(tx, "node-b", 5, one); }).empty());
     ASSERT_TRUE(InTx([&](pqxx::work& tx) {
-        return FinishRun(tx, a, {RunState::Succeeded, 0, std::nullopt}, "node-a");
+        return FinishRun(tx, a, {RunState::Succeeded, 0, std::nullopt}, "node-a", one);
     }));
     const auto taken = InTx([&](pqxx::work& tx) { return TakeReleasedRuns(tx, "node-b", 5, one); });
     ASSERT_EQ(taken.size(), 1u);
@@ -235,6 +240,124 @@ TEST_F(LeasesTest, ClaimsOfABatchEachGetTheirOwnAnswer) {
     EXPECT_EQ(StateOf(first), "Running");
 }
 
+// Rows of runs the database read for the statements of `fn`, run on a connection of its own:
+// heap rows fetched by any scan, as pg_stat_user_tables counts them.
+template <typename Fn>
+std::int64_t RunRowsRead(const std::string& url, Fn fn) {
+    const auto read = [&url] {
+        pqxx::connection connection{url};
+        pqxx::nontransaction tx{connection};
+        return tx
+            .exec1(
+                "SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables "
+                "WHERE relname = 'runs'")[0]
+            .as<std::int64_t>();
+    };
+    const std::int64_t before = read();
+    pqxx::connection connection{url};
+    fn(connection);
+    pqxx::nontransaction flush{connection};
+    flush.exec1("SELECT pg_stat_force_next_flush()");  // flushed before the next command returns
+    flush.exec1("SELECT 1");
+    return read() - before;
+}
+
+// Claims and ends name their runs by id and find them by primary key, whatever the statistics
+// say: with statistics taken while the queue was empty, a cached plan once reached a backlog
+// through the partial indexes on state and read every Queued run for each claim (issue #8).
+TEST_F(LeasesTest, ClaimsAndEndsInABacklogReadOnlyTheirOwnRuns) {
+    std::vector<RunId> backlog;
+    InTx([&](pqxx::work& tx) {
+        tx.exec0(
+            "INSERT INTO runs (company_id, job_id, trigger, scheduled_for, state) "
+            "SELECT 47, " +
+            std::to_string(job_) +
+            ", 'Execute', now(), 'Succeeded' "
+            "FROM generate_series(1, 2000)");
+        tx.exec0("ANALYZE runs");  // history only: Queued runs look rare
+        for (const auto& row :
+             tx.exec("INSERT INTO runs (company_id, job_id, trigger, scheduled_for, holder) "
+                     "SELECT 47, " +
+                     std::to_string(job_) +
+                     ", 'Execute', now(), 'node-a' "
+                     "FROM generate_series(1, 3000) RETURNING id")) {
+            backlog.push_back(row[0].as<RunId>());
+        }
+        return 0;
+    });
+    InTx([](pqxx::work& tx) { return tx.exec1("SELECT pg_stat_force_next_flush()"); });
+
+    constexpr int kBatches = 8;  // past the five custom plans of a prepared statement
+    const std::int64_t rows = RunRowsRead(db_.url(), [&](pqxx::connection& connection) {
+        for (int batch = 0; batch < kBatches; ++batch) {
+            const std::vector<RunId> ids{backlog[2 * batch], backlog[2 * batch + 1]};
+            pqxx::work tx{connection};
+            const auto launches = ClaimRuns(tx, ids, "node-a", {});
+            ASSERT_TRUE(launches[0] && launches[1]);
+            FinishRuns(tx,
+                       {{ids[0], {RunState::Succeeded, 0, std::nullopt}},
+                        {ids[1], {RunState::Succeeded, 0, std::nullopt}}},
+                       "node-a",
+                       {});
+            tx.commit();
+        }
+    });
+    EXPECT_LT(rows, 200) << "rows of runs read for " << 2 * kBatches << " claims and ends";
+}
+
+// Notifications on kRunsReleasedChannel, counted up to a marker the test sends itself: those of
+// transactions committed before the marker's are delivered before it.
+class Wakes : public pqxx::notification_receiver {
+public:
+    explicit Wakes(pqxx::connection_base& connection)
+        : pqxx::notification_receiver(connection, kRunsReleasedChannel) {}
+
+    void operator()(const std::string& payload, int /*backend_pid*/) override {
+        if (payload == kMarker) {
+            marked = true;
+        } else {
+            ++count;
+        }
+    }
+
+    // The wakes since the last call.
+    int Since(pqxx::connection& sender) {
+        pqxx::work tx{sender};
+        tx.exec_params1("SELECT pg_notify($1, $2)", kRunsReleasedChannel, kMarker);
+        tx.commit();
+        while (!marked) {
+            conn().await_notification();
+        }
+        marked = false;
+        return std::exchange(count, 0);
+    }
+
+    static constexpr const char* kMarker = "test-marker";
+    int count = 0;
+    bool marked = false;
+};
+
+// A run end wakes the nodes (kRunsReleasedChannel) when a released run of its company may have
+// been refused for a limit: under a company limit, or after a run of an overlap Queue job.
+TEST_F(LeasesTest, AnEndWakesTheNodesWhenARefusedRunMayWait) {
+    Queue(job_, 47, std::nullopt);  // released: waits for any node
+    pqxx::connection listening{db_.url()};
+    Wakes wakes{listening};
+    const auto end_one = [&](JobId job, const ClaimLimits& limits) {
+        const RunId run = Queue(job, 47, "node-a");
+        ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, run, "node-a", limits); }));
+        ASSERT_TRUE(InTx([&](pqxx::work& tx) {
+            return FinishRun(tx, run, {RunState::Succeeded, 0, std::nullopt}, "node-a", limits);
+        }));
+    };
+    end_one(job_, {});
+    EXPECT_EQ(wakes.Since(connection_), 0);
+    end_one(job_, ClaimLimits{2});
+    EXPECT_EQ(wakes.Since(connection_), 1);
+    end_one(queue_job_, {});
+    EXPECT_EQ(wakes.Since(connection_), 1);
+}
+
 // Run ends recorded together (the engine's group commit): each is fenced on its own, a run of a
 // lost node does not stop the others, and the batch repeated (a commit in doubt) changes nothing.
 TEST_F(LeasesTest, EndsOfABatchAreFencedOneByOne) {
@@ -249,7 +372,7 @@ TEST_F(LeasesTest, EndsOfABatchAreFencedOneByOne) {
                                       {elsewhere, {RunState::Succeeded, 0, std::nullopt}},
                                       {failed, {RunState::Failed, 3, exited}}};
 
-    const auto finished = InTx([&](pqxx::work& tx) { return FinishRuns(tx, ends, "node-a"); });
+    const auto finished = InTx([&](pqxx::work& tx) { return FinishRuns(tx, ends, "node-a", {}); });
     ASSERT_EQ(finished.size(), 2u);
     EXPECT_EQ(finished[0].id, mine);
     EXPECT_EQ(finished[0].state, RunState::Succeeded);
@@ -263,7 +386,7 @@ TEST_F(LeasesTest, EndsOfABatchAreFencedOneByOne) {
     EXPECT_EQ(finished[1].job_name, "b");
     EXPECT_EQ(StateOf(elsewhere), "Running");
 
-    EXPECT_TRUE(InTx([&](pqxx::work& tx) { return FinishRuns(tx, ends, "node-a"); }).empty());
+    EXPECT_TRUE(InTx([&](pqxx::work& tx) { return FinishRuns(tx, ends, "node-a", {}); }).empty());
     EXPECT_EQ(StateOf(mine), "Succeeded");
 }
 
