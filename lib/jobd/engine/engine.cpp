@@ -548,9 +548,14 @@ asio::awaitable<void> Engine::ScheduleLoop() {
         wake_at_ = TimePoint::max();
         const auto grace = settings_.misfire_grace;
         const std::string node = settings_.node;
-        auto fire = [grace, node, adopt](pqxx::work& tx) {
+        const int reserved = ReserveForFires();
+        // The runs the pass inserted Running, known before its commit: if that is in doubt, they
+        // are resumed like an API call's (EnqueueInDoubt).
+        auto started = std::make_shared<std::vector<store::RunLaunch>>();
+        auto fire = [grace, node, adopt, reserved, started](pqxx::work& tx) {
             const TimePoint now = Now();
-            FiredBatch batch = FireDue(tx, now, grace, kFireBatch, node);
+            FiredBatch batch = FireDue(tx, now, grace, kFireBatch, node, reserved);
+            *started = batch.started;
             return std::pair(std::move(batch),
                              adopt ? store::QueuedRuns(tx, now, node) : std::vector<Run>{});
         };
@@ -558,7 +563,12 @@ asio::awaitable<void> Engine::ScheduleLoop() {
         try {
             const auto [batch, waiting] = co_await db_.Run(std::move(fire));
             adopt = false;
-            metrics_.FiresClaimed(batch.runs.size(), batch.skipped);
+            workers_busy_ -= reserved - static_cast<int>(batch.started.size());
+            metrics_.FiresClaimed(batch.runs.size() + batch.started.size(), batch.skipped);
+            for (const store::RunLaunch& launch : batch.started) {
+                // Committed Running here: started, and stopped at once if a drain began meanwhile.
+                Activate(QueuedRunOf(launch.run), std::nullopt, launch, /*stop_at_once=*/draining_);
+            }
             queue_.insert(queue_.end(), batch.runs.begin(), batch.runs.end());
             for (const Run& run : waiting) {
                 Adopt(QueuedRunOf(run));
@@ -566,8 +576,15 @@ asio::awaitable<void> Engine::ScheduleLoop() {
             Pump();
             next = NextScan(batch, Now());
         } catch (const Error& e) {
+            workers_busy_ -= reserved;
             if (e.kind() != ErrorKind::Unavailable) {
                 throw;
+            }
+            if (store::CommitInDoubt(e)) {
+                for (const store::RunLaunch& launch : *started) {
+                    resume_claims_.insert(launch.run.id);
+                    queue_.push_front(QueuedRunOf(launch.run));
+                }
             }
             adopt = adopt || store::CommitInDoubt(e);
             // Not Persist: a shutdown must not wait for the database to come back to fire.
@@ -579,6 +596,20 @@ asio::awaitable<void> Engine::ScheduleLoop() {
         }
         co_await SleepUntilWake();
     }
+}
+
+// Free workers for the runs of a scheduler pass, which then start without a claim (FireDue
+// inserts them Running here). None while runs wait in the queue (they are older) or under a
+// company limit (a claim checks it across the nodes).
+int Engine::ReserveForFires() {
+    if (!queue_.empty() || settings_.per_company_max_concurrent_runs) {
+        return 0;
+    }
+    int reserved = 0;
+    while (reserved < kFireBatch && TakeWorker()) {
+        ++reserved;
+    }
+    return reserved;
 }
 
 // Waits on the timer until wake_at_, which WakeAt may move earlier meanwhile; with nothing to

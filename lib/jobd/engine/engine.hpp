@@ -210,6 +210,7 @@ private:
     // jobd_execute_latency_seconds and jobd_fire_lateness_seconds, once the process started.
     void RecordStart(RunId id, const Run& run, const exec::ChildProcess& child) const;
     boost::asio::awaitable<void> ScheduleLoop();
+    int ReserveForFires();
     boost::asio::awaitable<void> SleepUntilWake();
     boost::asio::awaitable<void> Supervise(RunId run, std::optional<store::RunLaunch> launch);
     boost::asio::awaitable<void> Follow(RunId run, std::shared_ptr<Supervisor> supervisor);

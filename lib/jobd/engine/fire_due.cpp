@@ -9,7 +9,8 @@ FiredBatch FireDue(pqxx::work& tx,
                    TimePoint now,
                    std::chrono::milliseconds misfire_grace,
                    int limit,
-                   const std::string& node) {
+                   const std::string& node,
+                   int start_here) {
     FiredBatch batch;
     const auto jobs = store::LockDueJobs(tx, now, limit);
     batch.jobs = jobs.size();
@@ -22,20 +23,31 @@ FiredBatch FireDue(pqxx::work& tx,
             store::InsertSkippedRun(tx, job, decision.scheduled_for, *decision.skip_reason);
             ++batch.skipped;
         }
+        const bool start = run && job.spec.overlap != Overlap::Queue && start_here > 0;
+        start_here -= start ? 1 : 0;
         fires.push_back({job.id,
                          job.spec.company,
                          decision.scheduled_for,
                          run,
+                         start,
                          decision.next_fire,
                          decision.next_state});
     }
     const auto runs = store::RecordFires(tx, fires, node);
+    std::vector<RunId> running;
     for (const Job& job : jobs) {
-        if (const auto run = runs.find(job.id); run != runs.end()) {
+        const auto run = runs.find(job.id);
+        if (run == runs.end()) {
+            continue;
+        }
+        if (run->second.running) {
+            running.push_back(run->second.id);
+        } else {
             batch.runs.push_back(
-                {run->second, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
+                {run->second.id, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
         }
     }
+    batch.started = store::LaunchesOf(tx, running);
     batch.next_due = store::EarliestNextFire(tx);
     return batch;
 }

@@ -17,23 +17,28 @@
 
 #include "jobd/engine/queued_run.hpp"
 #include "jobd/model/job.hpp"
+#include "jobd/store/runs.hpp"
 
 namespace jobd::engine {
 
 struct FiredBatch {
-    std::vector<QueuedRun> runs;        // the runs to queue once the transaction has committed
-    std::size_t jobs = 0;               // jobs claimed (== limit: more may be due)
-    std::size_t skipped = 0;            // fires recorded as Skipped instead of a run
-    std::optional<TimePoint> next_due;  // the earliest next fire of any job, after this batch
+    std::vector<QueuedRun> runs;            // the runs to queue once the transaction has committed
+    std::vector<store::RunLaunch> started;  // the runs inserted Running on the node, to start
+    std::size_t jobs = 0;                   // jobs claimed (== limit: more may be due)
+    std::size_t skipped = 0;                // fires recorded as Skipped instead of a run
+    std::optional<TimePoint> next_due;      // the earliest next fire of any job, after this batch
 };
 
 // Claims up to `limit` due jobs with FOR UPDATE SKIP LOCKED (jobs another transaction is firing
 // are left to it) and fires each once; a job with several due fires within `misfire_grace` is
-// fired again by the next call. The runs are held by `node`, which queues them.
+// fired again by the next call. The runs are held by `node`, which queues them, except up to
+// `start_here` of them (free workers `node` has reserved; none of an overlap Queue job, which
+// waits its turn in the queue) inserted Running on it, which it starts without a claim.
 FiredBatch FireDue(pqxx::work& tx,
                    TimePoint now,
                    std::chrono::milliseconds misfire_grace,
                    int limit,
-                   const std::string& node);
+                   const std::string& node,
+                   int start_here = 0);
 
 }  // namespace jobd::engine

@@ -15,19 +15,27 @@ constexpr const char* kDueJobsWhere = R"sql(
     ORDER BY j.next_fire_at LIMIT $2 FOR UPDATE OF j SKIP LOCKED)sql";
 
 // The fires arrive as one JSON array. ON CONFLICT on runs_job_fire_key: this key, not
-// application logic, makes a fire run once.
+// application logic, makes a fire run once. A run started here needs the node's lease, as a
+// claim does (runs.cpp).
 constexpr const char* kRecordFires = R"sql(
     WITH fire AS (
-        SELECT * FROM jsonb_to_recordset($1::jsonb)
-            AS f(job bigint, company bigint, scheduled_for bigint, run boolean, next_fire bigint,
-                 next_state text)),
+        SELECT f.*, f.start AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
+                    AS running
+        FROM jsonb_to_recordset($1::jsonb)
+            AS f(job bigint, company bigint, scheduled_for bigint, run boolean, start boolean,
+                 next_fire bigint, next_state text)),
     advanced AS (
         UPDATE jobs SET next_fire_at = jobd_ts(fire.next_fire), trigger_state = fire.next_state
         FROM fire WHERE jobs.id = fire.job)
-    INSERT INTO runs (company_id, job_id, trigger, scheduled_for, holder)
-    SELECT company, job, 'Schedule', jobd_ts(scheduled_for), $2 FROM fire WHERE run
+    INSERT INTO runs (company_id, job_id, trigger, scheduled_for, state, node, started_at, holder)
+    SELECT company, job, 'Schedule', jobd_ts(scheduled_for),
+           CASE WHEN running THEN 'Running' ELSE 'Queued' END,
+           CASE WHEN running THEN $2 END,
+           CASE WHEN running THEN clock_timestamp() END,
+           CASE WHEN running THEN NULL ELSE $2 END
+    FROM fire WHERE run
     ON CONFLICT (job_id, scheduled_for) WHERE trigger = 'Schedule' DO NOTHING
-    RETURNING job_id, id)sql";
+    RETURNING job_id, id, state = 'Running')sql";
 
 constexpr const char* kInsertSkippedRun = R"sql(
     INSERT INTO runs (company_id, job_id, trigger, state, reason, reason_message, scheduled_for,
@@ -50,9 +58,9 @@ std::vector<Job> LockDueJobs(pqxx::work& tx, TimePoint now, int limit) {
     return jobs;
 }
 
-std::map<JobId, RunId> RecordFires(pqxx::work& tx,
-                                   const std::vector<Fire>& fires,
-                                   const std::string& holder) {
+std::map<JobId, FiredRun> RecordFires(pqxx::work& tx,
+                                      const std::vector<Fire>& fires,
+                                      const std::string& holder) {
     if (fires.empty()) {
         return {};
     }
@@ -64,6 +72,7 @@ std::map<JobId, RunId> RecordFires(pqxx::work& tx,
             {"company", fire.company},
             {"scheduled_for", ToMicros(fire.scheduled_for)},
             {"run", fire.run},
+            {"start", fire.start},
             {"next_fire",
              fire.next_fire ? boost::json::value(ToMicros(*fire.next_fire))
                             : boost::json::value(nullptr)},
@@ -71,9 +80,9 @@ std::map<JobId, RunId> RecordFires(pqxx::work& tx,
         });
     }
     static const Prepared record{"record_fires", kRecordFires};
-    std::map<JobId, RunId> runs;
+    std::map<JobId, FiredRun> runs;
     for (const auto& row : record.Exec(tx, boost::json::serialize(batch), holder)) {
-        runs.emplace(row[0].as<JobId>(), row[1].as<RunId>());
+        runs.emplace(row[0].as<JobId>(), FiredRun{row[1].as<RunId>(), row[2].as<bool>()});
     }
     return runs;
 }

@@ -386,6 +386,21 @@ RunLaunch InsertRunningRun(pqxx::work& tx, const NewRun& run) {
     return ReadLaunchRow(ExecInsertRun(tx, insert, run));
 }
 
+std::vector<RunLaunch> LaunchesOf(pqxx::work& tx, const std::vector<RunId>& ids) {
+    if (ids.empty()) {
+        return {};
+    }
+    static const Prepared select{
+        "select_launches",
+        SelectLaunches("", "runs") +
+            " WHERE r.id = ANY (string_to_array($1, ',')::bigint[]) ORDER BY r.id"};
+    std::vector<RunLaunch> launches;
+    for (const auto& row : select.Exec(tx, IdList(ids))) {
+        launches.push_back(ReadLaunchRow(row));
+    }
+    return launches;
+}
+
 std::optional<RunLaunch> ClaimRun(
     pqxx::work& tx, RunId id, const std::string& node, const ClaimLimits& limits, bool resuming) {
     if (resuming) {

@@ -47,6 +47,10 @@ struct RunLaunch {
 // trip (executeJob's path: issue #8).
 RunLaunch InsertRunningRun(pqxx::work& tx, const NewRun& run);
 
+// What starting each of the runs needs (runs a scheduler pass inserted Running), in id order, in
+// one round trip.
+std::vector<RunLaunch> LaunchesOf(pqxx::work& tx, const std::vector<RunId>& ids);
+
 // Limits a claim enforces across every node on the database (issue #6).
 struct ClaimLimits {
     std::optional<int> per_company;  // workers.per_company_max_concurrent_runs; nullopt: none

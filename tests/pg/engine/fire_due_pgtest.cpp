@@ -3,6 +3,7 @@
 // two nodes firing at the same instant never make two runs of one fire, and misfires follow the
 // job's policy. Each step is its own transaction, as Engine::ScheduleLoop makes them.
 
+#include <algorithm>
 #include <barrier>
 #include <map>
 #include <random>
@@ -15,6 +16,7 @@
 #include "jobd/engine/fire_due.hpp"
 #include "jobd/store/accounts.hpp"
 #include "jobd/store/jobs.hpp"
+#include "jobd/store/nodes.hpp"
 #include "support/test_database.hpp"
 
 namespace jobd::engine {
@@ -308,6 +310,47 @@ TEST_F(FireDueTest, ABatchOfManyJobsGivesEachItsRunAndItsNextFire) {
     EXPECT_EQ(Fires(skipping).size(), 1U);
     EXPECT_EQ(Fires(skipping).front().state, "Skipped");
     EXPECT_TRUE(NextFire(skipping) > now);
+}
+
+// Free workers reserved by the node: that many runs of the pass are inserted Running on it, ready
+// to start without a claim; the others wait Queued, as does a run of an overlap Queue job. A node
+// without a lease (declared lost) starts nothing.
+TEST_F(FireDueTest, RunsForReservedWorkersAreInsertedRunningOnTheNode) {
+    const JobId queue_job = AddJob(Misfire::FireOnce, Overlap::Queue);
+    const std::vector<JobId> jobs = AddJobs(4);
+    pqxx::connection connection{db_.url()};
+    const TimePoint now = kStart + seconds(1);
+    {
+        pqxx::work tx{connection};
+        EXPECT_TRUE(FireDue(tx, now, kGrace, kBatch, "unregistered", 5).started.empty());
+    }  // rolled back
+    pqxx::work tx{connection};
+    store::RegisterNode(tx, "node-a", 1, "test", seconds(30));
+    const FiredBatch batch = FireDue(tx, now, kGrace, kBatch, "node-a", 3);
+    tx.commit();
+
+    ASSERT_EQ(batch.started.size(), 3U);
+    ASSERT_EQ(batch.runs.size(), 2U);
+    for (const store::RunLaunch& launch : batch.started) {
+        EXPECT_NE(launch.run.job_id, queue_job);
+        EXPECT_EQ(launch.run.state, RunState::Running);
+        EXPECT_EQ(launch.run.node, "node-a");
+        EXPECT_EQ(launch.run.trigger, Trigger::Schedule);
+        EXPECT_EQ(launch.run.scheduled_for, now);
+        EXPECT_TRUE(launch.run.started_at.has_value());
+        EXPECT_EQ(launch.job.payload_json, R"({"argv": ["/bin/true"]})");
+    }
+    pqxx::work check{connection};
+    for (const QueuedRun& run : batch.runs) {
+        const auto row =
+            check.exec_params1("SELECT state, holder, node FROM runs WHERE id = $1", run.run);
+        EXPECT_EQ(row[0].as<std::string>(), "Queued");
+        EXPECT_EQ(row[1].as<std::string>(), "node-a");
+        EXPECT_TRUE(row[2].is_null());
+    }
+    EXPECT_TRUE(std::any_of(batch.runs.begin(), batch.runs.end(), [&](const QueuedRun& run) {
+        return run.job == queue_job;
+    }));
 }
 
 // A jump of exactly the grace is still "late", not a misfire: every fire runs.

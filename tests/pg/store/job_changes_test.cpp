@@ -54,7 +54,9 @@ protected:
 
     // The scheduler's write of a fire that did not run: the job's next fire moves to `next`.
     static void AdvanceWithoutRun(pqxx::work& tx, JobId id, TimePoint next) {
-        RecordFires(tx, {{id, 47, kFire, /*run=*/false, next, TriggerState::Normal}}, "node-a");
+        RecordFires(tx,
+                    {{id, 47, kFire, /*run=*/false, /*start=*/false, next, TriggerState::Normal}},
+                    "node-a");
     }
 
     // What arrives within `wait`: the socket is polled, never slept on. A change is committed
@@ -96,18 +98,14 @@ TEST_F(JobChangesTest, AJobWithNothingToFireAnnouncesNothing) {
 TEST_F(JobChangesTest, AFireClaimedAndAdvancedAnnouncesNothing) {
     const JobId id = Insert("hourly", kFire);
     Receive();
-    Write([&](pqxx::work& tx) {
-        AdvanceWithoutRun(tx, id, kFire + std::chrono::hours(1));
-    });
+    Write([&](pqxx::work& tx) { AdvanceWithoutRun(tx, id, kFire + std::chrono::hours(1)); });
     EXPECT_TRUE(Receive().empty());
 }
 
 TEST_F(JobChangesTest, ANextFireMovedEarlierIsAnnounced) {
     const JobId id = Insert("hourly", kFire);
     Receive();
-    Write([&](pqxx::work& tx) {
-        AdvanceWithoutRun(tx, id, kFire - std::chrono::hours(1));
-    });
+    Write([&](pqxx::work& tx) { AdvanceWithoutRun(tx, id, kFire - std::chrono::hours(1)); });
     EXPECT_EQ(Receive(), Changes{kFire - std::chrono::hours(1)});
 }
 
