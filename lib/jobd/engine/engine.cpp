@@ -729,7 +729,12 @@ void Engine::Reload(EngineSettings settings) {
 
 asio::awaitable<EngineStats> Engine::Stats() {
     auto read = [this]() -> asio::awaitable<EngineStats> {
-        co_return EngineStats{queue_.size(), active_.size(), scheduling_ && !draining_};
+        const auto holding_a_worker =
+            std::count_if(active_.begin(), active_.end(), [](const auto& entry) {
+                return !entry.second.worker_freed;
+            });
+        co_return EngineStats{
+            queue_.size(), static_cast<std::size_t>(holding_a_worker), scheduling_ && !draining_};
     };
     co_return co_await asio::co_spawn(strand_, std::move(read), use_awaitable);
 }

@@ -55,7 +55,7 @@ EngineSettings SettingsFrom(const config::Config& config);
 // Counters for /metrics and /healthz; read on the strand.
 struct EngineStats {
     std::size_t queued = 0;
-    std::size_t running = 0;
+    std::size_t running = 0;  // runs holding a worker: claiming or running their process
     bool scheduling = false;  // the scheduler loop runs (not stopped by an error or SIGTERM)
 };
 
