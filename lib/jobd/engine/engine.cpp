@@ -550,7 +550,7 @@ asio::awaitable<void> Engine::ScheduleLoop() {
         const std::string node = settings_.node;
         const int reserved = ReserveForFires();
         // The runs the pass inserted Running, known before its commit: if that is in doubt, they
-        // are resumed like an API call's (EnqueueInDoubt).
+        // are resumed like an API call's.
         auto started = std::make_shared<std::vector<store::RunLaunch>>();
         auto fire = [grace, node, adopt, reserved, started](pqxx::work& tx) {
             const TimePoint now = Now();
@@ -566,8 +566,7 @@ asio::awaitable<void> Engine::ScheduleLoop() {
             workers_busy_ -= reserved - static_cast<int>(batch.started.size());
             metrics_.FiresClaimed(batch.runs.size() + batch.started.size(), batch.skipped);
             for (const store::RunLaunch& launch : batch.started) {
-                // Committed Running here: started, and stopped at once if a drain began meanwhile.
-                Activate(QueuedRunOf(launch.run), std::nullopt, launch, /*stop_at_once=*/draining_);
+                StartClaimed(launch, std::nullopt);
             }
             queue_.insert(queue_.end(), batch.runs.begin(), batch.runs.end());
             for (const Run& run : waiting) {
@@ -582,8 +581,7 @@ asio::awaitable<void> Engine::ScheduleLoop() {
             }
             if (store::CommitInDoubt(e)) {
                 for (const store::RunLaunch& launch : *started) {
-                    resume_claims_.insert(launch.run.id);
-                    queue_.push_front(QueuedRunOf(launch.run));
+                    EnqueueInDoubt(QueuedRunOf(launch.run));
                 }
             }
             adopt = adopt || store::CommitInDoubt(e);
