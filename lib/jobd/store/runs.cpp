@@ -144,7 +144,8 @@ constexpr const char* kUpdateProgress = R"sql(
 // limit waits released until a run of its company ends: `woken` NOTIFYs the nodes then, once per
 // statement (a scalar subquery in the select list; no row ended, no notification). Only a company
 // limit ($4) or an overlap Queue job refuses a claim: without either, no Queued run is looked
-// for (the planner may find them through an index of all Queued runs, a backlog long).
+// for (the planner may find them through an index of all Queued runs, a backlog long). The ids
+// are given again as an array, which the primary key serves whatever the batch's size.
 constexpr const char* kFinishRuns = R"sql(
     WITH ended AS (
         UPDATE runs SET state = e.state, exit_code = e.exit_code, reason = e.reason,
@@ -285,11 +286,6 @@ Run SelectRun(pqxx::work& tx, RunId id) {
     return ReadRun(select.Exec1(tx, id));
 }
 
-RunLaunch ReadLaunch(pqxx::work& tx, RunId id) {
-    static const std::string read = SelectLaunches("", "runs") + " WHERE r.id = $1";
-    return ReadLaunchRow(tx.exec_params1(read, id));
-}
-
 pqxx::row ExecInsertRun(pqxx::work& tx, const Prepared& statement, const NewRun& run) {
     return statement.Exec1(tx,
                            run.company,
@@ -332,12 +328,14 @@ std::optional<RunLaunch> ClaimUnderLimits(pqxx::work& tx,
     return LaunchIn(tx.exec_params(claim, id, node));
 }
 
+// The launches of the runs whose ids are the first column of `ids`, in id order.
 std::vector<RunLaunch> ReadLaunches(pqxx::work& tx, const pqxx::result& ids) {
-    std::vector<RunLaunch> launches;
+    std::vector<RunId> list;
+    list.reserve(ids.size());
     for (const auto& row : ids) {
-        launches.push_back(ReadLaunch(tx, row[0].as<RunId>()));
+        list.push_back(row[0].as<RunId>());
     }
-    return launches;
+    return LaunchesOf(tx, list);
 }
 
 std::optional<std::string> CompanyList(const std::optional<std::vector<CompanyId>>& companies) {
