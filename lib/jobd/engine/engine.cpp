@@ -561,7 +561,14 @@ asio::awaitable<void> Engine::ScheduleLoop() {
         };
         std::optional<TimePoint> next;
         try {
-            const auto [batch, waiting] = co_await db_.Run(std::move(fire));
+            std::pair<FiredBatch, std::vector<Run>> fired;
+            try {
+                fired = co_await db_.Run(std::move(fire));
+            } catch (...) {
+                workers_busy_ -= reserved;  // whatever failed: no reservation outlives the pass
+                throw;
+            }
+            const auto& [batch, waiting] = fired;
             adopt = false;
             workers_busy_ -= reserved - static_cast<int>(batch.started.size());
             metrics_.FiresClaimed(batch.runs.size() + batch.started.size(), batch.skipped);
@@ -575,7 +582,6 @@ asio::awaitable<void> Engine::ScheduleLoop() {
             Pump();
             next = NextScan(batch, Now());
         } catch (const Error& e) {
-            workers_busy_ -= reserved;
             if (e.kind() != ErrorKind::Unavailable) {
                 throw;
             }
