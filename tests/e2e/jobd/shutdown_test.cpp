@@ -137,7 +137,8 @@ TEST_F(ShutdownTest, QueuedRunsAreLeftForTheNextNode) {
         ASSERT_EQ(executed.status, 200) << executed.body;
         runs.push_back(json::parse(executed.body).at("runHandle").as_string().c_str());
     }
-    ASSERT_TRUE(WaitFor([&] { return StateOf(daemon_.database_url(), runs[0]) == "Running"; }));
+    ASSERT_TRUE(WaitFor([&] { return StateOf(daemon_.database_url(), runs[0]) == "Running"; }))
+        << daemon_.Log();
     EXPECT_EQ(daemon_.Terminate(), 0) << daemon_.Log();
     EXPECT_EQ(StateOf(daemon_.database_url(), runs[0]), "Stopped");
     for (int i = 1; i < 3; ++i) {
