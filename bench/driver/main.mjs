@@ -3,7 +3,7 @@
 // the results file. See bench/README.md.
 //
 //   main.mjs [--quick] [--workloads latency,throughput,limits,punctuality,million,idle,history,scaleout] [--reps N] [--out FILE]
-//            [--peers all|none|ID,...] [--jobs N] [--workers 8,32] [--statements]
+//            [--peers all|none|ID,...] [--jobs N] [--workers 8,32] [--nodes 1,2,3] [--statements]
 //
 // Everything about the machine comes from the environment scripts/bench sets (BENCH_*).
 import fs from 'node:fs';
@@ -81,6 +81,7 @@ function Options() {
             jobs: { type: 'string' },
             workers: { type: 'string' },
             statements: { type: 'boolean', default: false },
+            nodes: { type: 'string' },
         },
     });
     const workloads = values.workloads.split(',').filter(Boolean);
@@ -101,6 +102,9 @@ function Options() {
     }
     if (values.workers !== undefined) {
         counts.concurrency = values.workers.split(',').map((w) => WholeNumber('--workers', w));
+    }
+    if (values.nodes !== undefined) {
+        counts.scale_out_nodes = values.nodes.split(',').map((n) => WholeNumber('--nodes', n));
     }
     return {
         quick: values.quick,
