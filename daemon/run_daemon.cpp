@@ -69,8 +69,12 @@ public:
           job_changes_(
               io.get_executor(),
               url,
-              [this](std::optional<TimePoint> next_fire) { engine_.WakeAt(next_fire); },
-              [this]() { engine_.RunsReleased(); }),
+              {.on_change =
+                   [this](std::optional<TimePoint> next_fire) { engine_.WakeAt(next_fire); },
+               .on_released = [this]() { engine_.RunsReleased(); },
+               .on_work_wanted =
+                   [this](store::WorkWanted want) { engine_.WorkWanted(std::move(want)); },
+               .on_connected = [this]() { engine_.Listening(); }}),
           service_(pool_, engine_, config_),
           router_(
               service_, [this]() { return Health(); }, metrics_, [this]() { return Scrape(); }),

@@ -457,6 +457,7 @@ asio::awaitable<void> Engine::RenewLease() {
     peers_ = renewal.peers;
     for (const auto& name : renewal.expired) {
         Log().warn("node lost node={} reason=\"not heard from for its lease\"", name);
+        work_wanted_.erase(name);
     }
     if (renewal.fenced) {
         Fence(renewal.held);
@@ -491,6 +492,7 @@ void Engine::RunsReleased() {
     asio::dispatch(strand_, [this] {
         maybe_released_ = true;
         ++released_generation_;
+        asked_for_work_ = false;  // still idle after taking: ask again
         if (!peers_) {
             SpawnBackground(CountPeers(), "count of other nodes");
         }
@@ -498,7 +500,35 @@ void Engine::RunsReleased() {
     });
 }
 
-// A node alone hears a notification: maybe a node joined (RegisterNode announces itself), maybe
+void Engine::WorkWanted(store::WorkWanted want) {
+    asio::dispatch(strand_, [this, want = std::move(want)] {
+        if (want.node == settings_.node) {
+            return;
+        }
+        peers_ = true;
+        work_wanted_[want.node] = want.workers;
+        Pump();
+    });
+}
+
+void Engine::Listening() {
+    asio::dispatch(strand_, [this] { SpawnBackground(RollCall(), "roll call of the nodes"); });
+    RunsReleased();
+}
+
+asio::awaitable<void> Engine::RollCall() {
+    auto notify = [](pqxx::work& tx) { store::NotifyRunsReleased(tx); };
+    try {
+        co_await db_.Run(std::move(notify));
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Unavailable) {
+            throw;
+        }
+        // The watch's connection breaks too, and the next connect calls again.
+    }
+}
+
+// A node alone hears a notification: maybe a node joined (its roll call, Listening), maybe
 // it only heard its own. One read tells; a newcomer then gets the backlog held here at once.
 asio::awaitable<void> Engine::CountPeers() {
     if (counting_peers_) {
@@ -798,11 +828,33 @@ void Engine::Pump() {
         return;
     }
     if (HasFreeWorker()) {
-        TakeReleased();
-    } else if (peers_) {
-        // Alone, the backlog waits here: releasing it only for this node to take it back would
-        // cost two commits a run (issue #8).
+        SeekWork();
+    } else {
+        asked_for_work_ = false;
         ReleaseQueued();
+    }
+}
+
+void Engine::SeekWork() {
+    if (maybe_released_) {
+        TakeReleased();
+    } else if (peers_ && !asked_for_work_) {
+        asked_for_work_ = true;
+        SpawnBackground(AskForWork(workers_max_.load() - workers_busy_.load()), "ask for work");
+    }
+}
+
+asio::awaitable<void> Engine::AskForWork(int workers) {
+    auto ask = [want = store::WorkWanted{settings_.node, workers}](pqxx::work& tx) {
+        store::AskForWork(tx, want);
+    };
+    try {
+        co_await db_.Run(std::move(ask));
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Unavailable) {
+            throw;
+        }
+        asked_for_work_ = false;  // unheard: asked again once the watch reconnects (Listening)
     }
 }
 
@@ -829,14 +881,27 @@ void Engine::Activate(QueuedRun next,
 }
 
 // Issue #6: a run waits for a worker of the node that holds it only while no node has one: with
-// every worker busy here and other nodes alive, the queue goes to the nodes with free workers.
-// One transaction, and a NOTIFY that wakes them.
+// every worker busy here, the oldest queued runs go to the nodes that asked for work, as many as
+// they have free workers. One transaction, and a NOTIFY that wakes them.
 void Engine::ReleaseQueued() {
-    if (queue_.empty()) {
+    std::size_t wanted = 0;
+    for (const auto& [node, workers] : work_wanted_) {
+        wanted += static_cast<std::size_t>(workers);
+    }
+    const auto count = static_cast<std::ptrdiff_t>(std::min(queue_.size(), wanted));
+    if (count == 0) {
         return;
     }
-    std::vector<QueuedRun> runs(queue_.begin(), queue_.end());
-    queue_.clear();
+    std::vector<QueuedRun> runs(queue_.begin(), queue_.begin() + count);
+    queue_.erase(queue_.begin(), queue_.begin() + count);
+    for (auto left = static_cast<int>(count); left > 0;) {
+        const auto ask = work_wanted_.begin();
+        const int spent = std::min(ask->second, left);
+        left -= spent;
+        if ((ask->second -= spent) == 0) {
+            work_wanted_.erase(ask);
+        }
+    }
     for (const auto& run : runs) {
         requested_at_.erase(run.run);
     }
@@ -853,6 +918,7 @@ asio::awaitable<void> Engine::Release(std::vector<QueuedRun> runs) {
     auto release = [ids, node](pqxx::work& tx) { store::ReleaseRuns(tx, ids, node); };
     try {
         co_await db_.Run(std::move(release));
+        metrics_.RunsReleased(ids.size());
         Log().debug("queued runs released runs={}", ids.size());
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::Unavailable) {
@@ -894,12 +960,11 @@ asio::awaitable<void> Engine::Take(int count, std::uint64_t generation) {
     if (static_cast<int>(runs.size()) < count && generation == released_generation_) {
         maybe_released_ = false;
     }
+    metrics_.RunsTaken(runs.size());
     for (const Run& run : runs) {
         queue_.push_back(QueuedRunOf(run));
     }
-    if (!runs.empty() || maybe_released_) {
-        Pump();
-    }
+    Pump();  // or, still idle, ask for work
 }
 
 // The first queued run whose company is under workers.per_company_max_concurrent_runs (so one

@@ -104,6 +104,16 @@ public:
     // Some node released queued runs (from JobChangeWatch): take them while workers are free.
     void RunsReleased();
 
+    // A node has free workers and nothing to start (from JobChangeWatch; this node's own asks
+    // are ignored): while all of this node's workers are busy, as many of its queued runs are
+    // released for it (issue #8). The latest ask of each node counts until runs are released.
+    void WorkWanted(store::WorkWanted want);
+
+    // The JobChangeWatch (re)connected: what was announced meanwhile went unheard, an ask for
+    // work among it. The nodes are told to look again (a NOTIFY on store::kRunsReleasedChannel),
+    // so that idle ones ask again, a newcomer's peers included.
+    void Listening();
+
     // A job was submitted, resumed or changed: look again for the earliest due fire.
     void WakeScheduler();
 
@@ -176,12 +186,17 @@ private:
     void Fence(const std::vector<Run>& held);
     // The end of a drain: hands this node's queued runs to the others and gives up its lease.
     boost::asio::awaitable<void> LeaveCluster();
-    // With no free worker: releases the queued runs to nodes that have one.
+    // With no free worker: releases as many queued runs as other nodes asked for.
     void ReleaseQueued();
     boost::asio::awaitable<void> Release(std::vector<QueuedRun> runs);
     // With a free worker and released runs about: takes some.
     void TakeReleased();
     boost::asio::awaitable<void> Take(int count, std::uint64_t generation);
+    // With a free worker and nothing to start: takes released runs, or asks the other nodes for
+    // work, once until this node is full again or runs are released.
+    void SeekWork();
+    boost::asio::awaitable<void> AskForWork(int workers);
+    boost::asio::awaitable<void> RollCall();
     boost::asio::awaitable<void> CountPeers();
     void SpawnBackground(boost::asio::awaitable<void> work, const char* what);
     bool HasFreeWorker() const;
@@ -267,7 +282,12 @@ private:
     // start and every lease renewal, and again when a notification comes while alone (a node
     // joining sends one), so a newcomer gets the backlog at once.
     bool peers_ = true;
-    bool counting_peers_ = false;     // a CountPeers is in flight
+    bool counting_peers_ = false;  // a CountPeers is in flight
+    // Free workers other nodes asked for (WorkWanted), by node; spent by ReleaseQueued. Without
+    // an ask the backlog stays here: releasing it only for this node to take it back would cost
+    // two commits a run (issue #8).
+    std::map<std::string, int> work_wanted_;
+    bool asked_for_work_ = false;     // since this node was last full, or runs were last released
     boost::asio::steady_timer idle_;  // cancelled when the last run ends (Drain waits on it)
     boost::asio::steady_timer scheduler_wake_;  // until wake_at_; cancelled when it moves
     TimePoint wake_at_ = TimePoint::min();      // when the scheduler looks for due fires next

@@ -27,12 +27,10 @@ spdlog::logger& Log() {
 
 JobChangeWatch::JobChangeWatch(asio::any_io_executor io,
                                std::string database_url,
-                               OnChange on_change,
-                               OnReleased on_released)
+                               Handlers handlers)
     : strand_(asio::make_strand(io)),
       url_(std::move(database_url)),
-      on_change_(std::move(on_change)),
-      on_released_(std::move(on_released)),
+      handlers_(std::move(handlers)),
       backoff_(strand_) {}
 
 JobChangeWatch::~JobChangeWatch() = default;
@@ -68,8 +66,8 @@ asio::awaitable<void> JobChangeWatch::Loop() {
         }
         Log().info("listening for job changes channel={}", store::kJobChangesChannel);
         // Changes committed while nobody listened were not announced to this node.
-        on_change_(std::nullopt);
-        on_released_();
+        handlers_.on_change(std::nullopt);
+        handlers_.on_connected();
         co_await Follow(std::move(listener));
     }
 }
@@ -117,10 +115,13 @@ asio::awaitable<void> JobChangeWatch::Follow(std::unique_ptr<store::JobChangeLis
         }
         try {
             for (const auto& next_fire : listener->Take()) {
-                on_change_(next_fire);
+                handlers_.on_change(next_fire);
             }
             if (listener->TakeRunsReleased()) {
-                on_released_();
+                handlers_.on_released();
+            }
+            for (auto& want : listener->TakeWorkWanted()) {
+                handlers_.on_work_wanted(std::move(want));
             }
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Unavailable) {

@@ -1,9 +1,10 @@
 #pragma once
 // JobChangeWatch — the scheduler's ear for job changes made by any node (contract §8): it keeps
 // a store::JobChangeListener connected, watches its socket on the io loop and reports each
-// change's next fire, and each release of queued runs by a node (issue #6). After every
-// (re)connect it reports "look again" (and "runs may be released") once, since changes made
-// while it was not listening were not announced. A lost connection is made again with backoff.
+// change's next fire, each release of queued runs by a node (issue #6) and each node asking for
+// work (issue #8). After every (re)connect it reports "look again" and "connected" once, since
+// what was announced while it was not listening is lost. A lost connection is made again with
+// backoff.
 //
 // Threads: everything runs on its own strand of the io executor; the blocking connect runs on a
 // thread of the watch's own, so the io thread never waits for the database. Start() and Stop()
@@ -31,17 +32,21 @@ namespace jobd::engine {
 
 class JobChangeWatch {
 public:
-    // `on_change(next_fire)` runs on the watch's strand: a job now fires at `next_fire`, or
-    // nullopt: anything may have changed, look again.
-    using OnChange = std::function<void(std::optional<TimePoint>)>;
-    // `on_released()` runs on the watch's strand: a node released queued runs that a node with a
-    // free worker may take (store::kRunsReleasedChannel), or, after a reconnect, it may have.
-    using OnReleased = std::function<void()>;
+    // Each runs on the watch's strand.
+    struct Handlers {
+        // A job now fires at `next_fire`, or nullopt: anything may have changed, look again.
+        std::function<void(std::optional<TimePoint>)> on_change;
+        // A node released queued runs that a node with a free worker may take
+        // (store::kRunsReleasedChannel).
+        std::function<void()> on_released;
+        // A node has free workers and nothing to start (store::kWorkWantedChannel), this one
+        // included.
+        std::function<void(store::WorkWanted)> on_work_wanted;
+        // The watch (re)connected: what was announced while it did not listen is lost.
+        std::function<void()> on_connected;
+    };
 
-    JobChangeWatch(boost::asio::any_io_executor io,
-                   std::string database_url,
-                   OnChange on_change,
-                   OnReleased on_released);
+    JobChangeWatch(boost::asio::any_io_executor io, std::string database_url, Handlers handlers);
     ~JobChangeWatch();
 
     JobChangeWatch(const JobChangeWatch&) = delete;
@@ -61,8 +66,7 @@ private:
     // Strand only.
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     const std::string url_;
-    OnChange on_change_;
-    OnReleased on_released_;
+    Handlers handlers_;
     bool stopping_ = false;
     std::optional<boost::asio::posix::stream_descriptor> socket_;  // a dup of the listener's
     boost::asio::steady_timer backoff_;

@@ -32,6 +32,11 @@ Metrics::Metrics(std::string_view version, std::chrono::system_clock::time_point
           "Due fires this node's scheduler claimed (each became a run or a Skipped entry).")),
       fires_skipped_(registry_.AddCounter("jobd_scheduler_fires_skipped_total",
                                           "Claimed fires recorded as Skipped instead of running.")),
+      runs_released_(registry_.AddCounter(
+          "jobd_runs_released_total",
+          "Queued runs this node released for a node with a free worker to take.")),
+      runs_taken_(registry_.AddCounter("jobd_runs_taken_total",
+                                       "Released runs (of any node) this node took to run.")),
       runs_pruned_(registry_.AddCounter(
           "jobd_runs_pruned_total",
           "Finished runs this node deleted as older than their retention (runs.retention).")),
@@ -77,6 +82,14 @@ void Metrics::FireLateness(std::chrono::system_clock::duration lateness) {
 void Metrics::FiresClaimed(std::size_t runs, std::size_t skipped) {
     fires_claimed_.Get().Inc(runs + skipped);
     fires_skipped_.Get().Inc(skipped);
+}
+
+void Metrics::RunsReleased(std::size_t runs) {
+    runs_released_.Get().Inc(runs);
+}
+
+void Metrics::RunsTaken(std::size_t runs) {
+    runs_taken_.Get().Inc(runs);
 }
 
 void Metrics::RunsPruned(std::size_t runs, std::int64_t details) {

@@ -55,6 +55,10 @@ public:
     // Skipped (misfire Skip, overlap Forbid).
     void FiresClaimed(std::size_t runs, std::size_t skipped);
 
+    // Queued runs this node released for other nodes to take, and released runs it took.
+    void RunsReleased(std::size_t runs);
+    void RunsTaken(std::size_t runs);
+
     // One prune batch (engine::Pruner): runs deleted and the log details deleted with them.
     void RunsPruned(std::size_t runs, std::int64_t details);
 
@@ -74,6 +78,8 @@ private:
     Family<Histogram>& fire_lateness_;
     Family<Counter>& fires_claimed_;
     Family<Counter>& fires_skipped_;
+    Family<Counter>& runs_released_;
+    Family<Counter>& runs_taken_;
     Family<Counter>& runs_pruned_;
     Family<Counter>& run_details_pruned_;
     Family<Gauge>& pool_size_;

@@ -46,6 +46,21 @@ public:
     bool released = false;
 };
 
+// Collects the asks on kWorkWantedChannel; a payload this jobd cannot read is dropped.
+class WorkWantedReceiver : public pqxx::notification_receiver {
+public:
+    explicit WorkWantedReceiver(pqxx::connection& connection)
+        : pqxx::notification_receiver(connection, kWorkWantedChannel) {}
+
+    void operator()(const std::string& payload, int /*backend_pid*/) override {
+        if (auto want = ParseWorkWanted(payload)) {
+            wanted.push_back(std::move(*want));
+        }
+    }
+
+    std::vector<WorkWanted> wanted;
+};
+
 }  // namespace
 
 class JobChangeListener::Impl {
@@ -53,12 +68,14 @@ public:
     explicit Impl(const std::string& url) : connection(std::make_unique<pqxx::connection>(url)) {
         receiver = std::make_unique<Receiver>(*connection);  // issues LISTEN
         releases = std::make_unique<ReleaseReceiver>(*connection);
+        asks = std::make_unique<WorkWantedReceiver>(*connection);
     }
 
     // Declared first, destroyed last: the receivers unregister themselves from the connection.
     std::unique_ptr<pqxx::connection> connection;
     std::unique_ptr<Receiver> receiver;
     std::unique_ptr<ReleaseReceiver> releases;
+    std::unique_ptr<WorkWantedReceiver> asks;
 };
 
 JobChangeListener::JobChangeListener(const std::string& url) {
@@ -94,6 +111,10 @@ std::vector<std::optional<TimePoint>> JobChangeListener::Take() {
 
 bool JobChangeListener::TakeRunsReleased() {
     return std::exchange(impl_->releases->released, false);
+}
+
+std::vector<WorkWanted> JobChangeListener::TakeWorkWanted() {
+    return std::exchange(impl_->asks->wanted, {});
 }
 
 }  // namespace jobd::store

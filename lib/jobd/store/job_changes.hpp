@@ -4,7 +4,8 @@
 // resume, a next fire moved earlier), with the job's new next fire as payload (contract §8:
 // wake-ups by LISTEN/NOTIFY, no periodic scanning).
 //
-// The same connection LISTENs to kRunsReleasedChannel (issue #6), read with TakeRunsReleased().
+// The same connection LISTENs to kRunsReleasedChannel (issue #6) and kWorkWantedChannel (issue
+// #8), read with TakeRunsReleased() and TakeWorkWanted().
 //
 // Blocking: the constructor connects and LISTENs, so call it off the io thread (engine's
 // JobChangeWatch uses a thread of its own). Socket() and Take() do not block: watch Socket()
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "jobd/model/time.hpp"
+#include "jobd/store/runs.hpp"
 
 namespace jobd::store {
 
@@ -46,6 +48,10 @@ public:
     // Whether a notification on kRunsReleasedChannel (store/runs.hpp: queued runs released for
     // any node to take) arrived since the last call; read after Take(), which receives it.
     bool TakeRunsReleased();
+
+    // The notifications on kWorkWantedChannel (store/runs.hpp: a node with free workers and
+    // nothing to start) since the last call, this node's own included; read after Take().
+    std::vector<WorkWanted> TakeWorkWanted();
 
 private:
     class Impl;

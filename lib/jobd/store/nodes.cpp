@@ -43,7 +43,6 @@ void RegisterNode(pqxx::work& tx,
                   const std::string& version,
                   std::chrono::milliseconds lease) {
     tx.exec_params0(kUpsertNode, name, pid, version, static_cast<std::int64_t>(lease.count()));
-    NotifyRunsReleased(tx);
 }
 
 int OtherNodes(pqxx::work& tx, const std::string& self) {

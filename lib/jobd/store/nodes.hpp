@@ -12,8 +12,8 @@
 
 namespace jobd::store {
 
-// Inserts or refreshes this node's row with a fresh heartbeat, and NOTIFYs kRunsReleasedChannel:
-// a node holding a backlog because it believed itself alone releases it to the newcomer at once.
+// Inserts or refreshes this node's row with a fresh heartbeat. (The newcomer's peers learn of it
+// once it listens: Engine::Listening.)
 void RegisterNode(pqxx::work& tx,
                   const std::string& name,
                   int pid,

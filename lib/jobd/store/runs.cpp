@@ -1,6 +1,7 @@
 #include "jobd/store/runs.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 
 #include <boost/json.hpp>
@@ -87,7 +88,7 @@ constexpr const char* kReleaseHeld = R"sql(
     WHERE id = ANY (string_to_array($1, ',')::bigint[]) AND state = (SELECT 'Queued')
       AND holder = $2)sql";
 
-constexpr const char* kNotifyReleased = "SELECT pg_notify($1, '')";
+constexpr const char* kNotify = "SELECT pg_notify($1, $2)";
 
 // SKIP LOCKED: nodes taking released runs at once each get different ones. The limit filters
 // only spare a claim that would be refused; ClaimRun decides under its locks.
@@ -449,7 +450,26 @@ std::vector<Run> TakeReleasedRuns(pqxx::work& tx,
 }
 
 void NotifyRunsReleased(pqxx::work& tx) {
-    tx.exec_params(kNotifyReleased, kRunsReleasedChannel);
+    tx.exec_params(kNotify, kRunsReleasedChannel, "");
+}
+
+std::string WorkWantedPayload(const WorkWanted& want) {
+    return std::to_string(want.workers) + " " + want.node;
+}
+
+std::optional<WorkWanted> ParseWorkWanted(std::string_view payload) {
+    WorkWanted want;
+    const char* end = payload.data() + payload.size();
+    const auto [ptr, ec] = std::from_chars(payload.data(), end, want.workers);
+    if (ec != std::errc() || ptr == end || *ptr != ' ' || ptr + 1 == end || want.workers < 1) {
+        return std::nullopt;
+    }
+    want.node.assign(ptr + 1, end);
+    return want;
+}
+
+void AskForWork(pqxx::work& tx, const WorkWanted& want) {
+    tx.exec_params(kNotify, kWorkWantedChannel, WorkWantedPayload(want));
 }
 
 void ReleaseRuns(pqxx::work& tx, const std::vector<RunId>& runs, const std::string& node) {

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -33,6 +34,25 @@ inline constexpr const char* kRunsReleasedChannel = "jobd_runs_released";
 
 // NOTIFYs kRunsReleasedChannel (delivered at commit).
 void NotifyRunsReleased(pqxx::work& tx);
+
+// Channel a node NOTIFYs when it has free workers and nothing to start (issue #8): a node whose
+// workers are all busy releases that many of its queued runs, and keeps its backlog otherwise.
+// Payload: WorkWantedPayload.
+inline constexpr const char* kWorkWantedChannel = "jobd_work_wanted";
+
+struct WorkWanted {
+    std::string node;
+    int workers = 0;  // free, at the time of asking
+
+    bool operator==(const WorkWanted&) const = default;
+};
+
+// "<workers> <node>"; ParseWorkWanted reads it back (nullopt for anything else).
+std::string WorkWantedPayload(const WorkWanted& want);
+std::optional<WorkWanted> ParseWorkWanted(std::string_view payload);
+
+// NOTIFYs kWorkWantedChannel (delivered at commit).
+void AskForWork(pqxx::work& tx, const WorkWanted& want);
 
 // Inserts the run (Queued, or Running on `running_on`) and returns its id.
 RunId InsertRun(pqxx::work& tx, const NewRun& run);

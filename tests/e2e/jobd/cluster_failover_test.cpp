@@ -70,10 +70,8 @@ struct BusyNode {
 BusyNode BusyThenExecute(Cluster& cluster, JobdProcess& node) {
     cluster.Submit(
         node, "47", "block", R"("execSchedule":"0 0 0 1 1 ?",)" + LongRun(node.dir() / "pids"));
-    cluster.Submit(node,
-                   "47",
-                   "quick",
-                   R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
+    cluster.Submit(
+        node, "47", "quick", R"("execSchedule":"0 0 0 1 1 ?","commandJob":{"argv":["/bin/true"]})");
     const std::int64_t block = cluster.Execute(node, "47", "block");
     EXPECT_TRUE(WaitForState(cluster, block, "Running")) << node.Log();
     EXPECT_EQ(cluster.NodeOf(block), node.node_name());
@@ -82,7 +80,8 @@ BusyNode BusyThenExecute(Cluster& cluster, JobdProcess& node) {
 
 // The node holding Queued run `id`, "" once released to any node.
 std::string HolderOf(const Cluster& cluster, std::int64_t id) {
-    return cluster.Query("SELECT coalesce(holder, '') FROM runs WHERE id = " + std::to_string(id))[0][0]
+    return cluster
+        .Query("SELECT coalesce(holder, '') FROM runs WHERE id = " + std::to_string(id))[0][0]
         .as<std::string>();
 }
 
@@ -179,13 +178,60 @@ TEST(ClusterFailover, ExecuteOnABusyNodeRunsOnAFreeOne) {
     EXPECT_EQ(b.Terminate(), 0);
 }
 
+// Busy nodes keep their backlogs (issue #8): a node releases queued runs only to nodes that asked
+// for work, as many as they had free workers, so runs do not go back and forth while every node is
+// busy. node-b asked when it started idle, before its worker was taken: of the four runs queued on
+// node-a meanwhile at most one is released, and every one of them runs there once its worker is
+// free (before issue #8 all four were released).
+TEST(ClusterFailover, BusyNodesKeepTheirBacklogs) {
+    Cluster cluster;
+    const std::string config = std::string(kRuns) + "workers:\n  max_concurrent_runs: 1\n";
+    auto [a, b] = StartTwoNodes(cluster, config);
+    cluster.Submit(
+        b, "47", "block-b", R"("execSchedule":"0 0 0 1 1 ?",)" + LongRun(b.dir() / "pids"));
+    const std::int64_t block_b = cluster.Execute(b, "47", "block-b");
+    ASSERT_TRUE(WaitForState(cluster, block_b, "Running")) << b.Log();
+    ASSERT_EQ(cluster.NodeOf(block_b), "node-b");
+    cluster.Submit(
+        a, "47", "block-a", R"("execSchedule":"0 0 0 1 1 ?",)" + LongRun(a.dir() / "pids"));
+    const std::int64_t block_a = cluster.Execute(a, "47", "block-a");
+    ASSERT_TRUE(WaitForState(cluster, block_a, "Running")) << a.Log();
+    ASSERT_EQ(cluster.NodeOf(block_a), "node-a");
+
+    cluster.Submit(a,
+                   "47",
+                   "quick",
+                   R"("execSchedule":"0 0 0 1 1 ?","overlap":"Allow",)"
+                   R"("commandJob":{"argv":["/bin/true"]})");
+    std::vector<std::int64_t> quick;
+    for (int i = 0; i < 4; ++i) {
+        quick.push_back(cluster.Execute(a, "47", "quick"));
+    }
+    EXPECT_EQ(
+        a.Json(
+             "stopJob", R"({"companyHandle":"47","jobHandle":"47|block-a|"})", "admin@example.com")
+            .status,
+        200);
+    for (const std::int64_t id : quick) {
+        ASSERT_TRUE(WaitForState(cluster, id, "Succeeded")) << a.Log() << b.Log();
+        EXPECT_EQ(cluster.NodeOf(id), "node-a");
+    }
+    const auto released = MetricSample(a.Get("/metrics").body, "jobd_runs_released_total");
+    ASSERT_TRUE(released);
+    EXPECT_LE(*released, 1);
+    EXPECT_EQ(cluster.StateOf(block_b), "Running");
+    EXPECT_EQ(a.Terminate(), 0);
+    EXPECT_EQ(b.Terminate(), 0);
+}
+
 // A busy node alone keeps its backlog (releasing it to no one costs two commits a run, issue #8)
 // and hands it over as soon as another node joins: at the newcomer's registration, not at the
 // next lease renewal (the lease is far longer than the wait).
 TEST(ClusterFailover, ABusyNodeAloneKeepsItsBacklogUntilANodeJoins) {
     Cluster cluster;
-    const std::string config = "runs:\n  lease: 60s\n  stop_grace: 1s\n"
-                               "workers:\n  max_concurrent_runs: 1\n";
+    const std::string config =
+        "runs:\n  lease: 60s\n  stop_grace: 1s\n"
+        "workers:\n  max_concurrent_runs: 1\n";
     JobdProcess& a = cluster.Add("node-a", config);
     JobdProcess& b = cluster.Add("node-b", config);
     cluster.Seed();

@@ -84,6 +84,16 @@ HttpAnswer Exchange(Stream& stream,
 
 }  // namespace
 
+std::optional<double> MetricSample(const std::string& exposition, const std::string& series) {
+    std::istringstream lines(exposition);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with(series + " ")) {
+            return std::stod(line.substr(series.size() + 1));
+        }
+    }
+    return std::nullopt;
+}
+
 std::string BasicAuth(const std::string& user, const std::string& password) {
     const std::string plain = user + ":" + password;
     std::string encoded(boost::beast::detail::base64::encoded_size(plain.size()), '\0');

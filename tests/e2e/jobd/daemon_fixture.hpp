@@ -147,6 +147,10 @@ bool WaitFor(const std::function<bool()>& condition,
 
 std::string BasicAuth(const std::string& user, const std::string& password);
 
+// The value of one series of a /metrics exposition (`name{labels}` exactly as written), or
+// nullopt when not written.
+std::optional<double> MetricSample(const std::string& exposition, const std::string& series);
+
 // The <code> of a SOAP fault in `body`, -1 when it holds none.
 int SoapFaultCode(const std::string& body);
 

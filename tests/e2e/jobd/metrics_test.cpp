@@ -29,17 +29,6 @@ constexpr const char* kExecuteOk =
 constexpr const char* kOtherNotFound =
     R"(jobd_http_requests_total{operation="other",status="404"})";
 
-// The value of one series (`name{labels}` exactly as written), or nullopt when not written.
-std::optional<double> Sample(const std::string& text, const std::string& series) {
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.starts_with(series + " ")) {
-            return std::stod(line.substr(series.size() + 1));
-        }
-    }
-    return std::nullopt;
-}
-
 class MetricsTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() { daemon_ = StartDemoDaemon("runs:\n  stop_grace: 1s\n"); }
@@ -56,7 +45,9 @@ protected:
     }
 
     // A series absent from the exposition has not happened yet: 0.
-    static double Value(const std::string& series) { return Sample(Scrape(), series).value_or(0); }
+    static double Value(const std::string& series) {
+        return MetricSample(Scrape(), series).value_or(0);
+    }
 
     // Waits until the series reaches at least `target`; returns whether it did.
     static bool WaitForValue(const std::string& series, double target) {
@@ -93,8 +84,8 @@ TEST_F(MetricsTest, ServedWithoutCredentialsInTextFormat004) {
     EXPECT_NE(text.find("# TYPE jobd_build_info gauge\njobd_build_info{version=\""),
               std::string::npos)
         << text;
-    EXPECT_GT(Sample(text, "process_start_time_seconds").value_or(0), 1.7e9) << text;
-    EXPECT_GT(Sample(text, "jobd_db_pool_size").value_or(0), 0) << text;
+    EXPECT_GT(MetricSample(text, "process_start_time_seconds").value_or(0), 1.7e9) << text;
+    EXPECT_GT(MetricSample(text, "jobd_db_pool_size").value_or(0), 0) << text;
     for (const char* family : {"jobd_runs_finished_total counter",
                                "jobd_runs_running gauge",
                                "jobd_runs_queued gauge",
@@ -111,17 +102,17 @@ TEST_F(MetricsTest, ServedWithoutCredentialsInTextFormat004) {
             << family << "\n"
             << text;
     }
-    EXPECT_TRUE(Sample(text, R"(jobd_execute_latency_seconds_bucket{le="+Inf"})")) << text;
+    EXPECT_TRUE(MetricSample(text, R"(jobd_execute_latency_seconds_bucket{le="+Inf"})")) << text;
 }
 
 TEST_F(MetricsTest, ExecutedRunsMoveTheFinishedLatencyAndRequestCounters) {
     Submit("ok", "0 0 0 1 1 ?", R"(["/bin/true"])");
     Submit("fails", "0 0 0 1 1 ?", R"(["/bin/sh","-c","exit 3"])");
     const std::string before = Scrape();
-    const double succeeded = Sample(before, kExecuteSucceeded).value_or(0);
-    const double failed = Sample(before, kExecuteFailed).value_or(0);
-    const double latencies = Sample(before, "jobd_execute_latency_seconds_count").value_or(0);
-    const double requests = Sample(before, kExecuteOk).value_or(0);
+    const double succeeded = MetricSample(before, kExecuteSucceeded).value_or(0);
+    const double failed = MetricSample(before, kExecuteFailed).value_or(0);
+    const double latencies = MetricSample(before, "jobd_execute_latency_seconds_count").value_or(0);
+    const double requests = MetricSample(before, kExecuteOk).value_or(0);
 
     ASSERT_EQ(Call("executeJob", "ok").status, 200);
     ASSERT_EQ(Call("executeJob", "fails").status, 200);
@@ -129,12 +120,13 @@ TEST_F(MetricsTest, ExecutedRunsMoveTheFinishedLatencyAndRequestCounters) {
     ASSERT_TRUE(WaitForValue(kExecuteSucceeded, succeeded + 1)) << Scrape();
     ASSERT_TRUE(WaitForValue(kExecuteFailed, failed + 1)) << Scrape();
     const std::string after = Scrape();
-    EXPECT_EQ(Sample(after, kExecuteSucceeded), succeeded + 1);
-    EXPECT_EQ(Sample(after, kExecuteFailed), failed + 1);
-    EXPECT_EQ(Sample(after, "jobd_execute_latency_seconds_count"), latencies + 2) << after;
-    EXPECT_EQ(Sample(after, R"(jobd_execute_latency_seconds_bucket{le="+Inf"})"), latencies + 2);
-    EXPECT_GT(Sample(after, "jobd_execute_latency_seconds_sum").value_or(0), 0);
-    EXPECT_EQ(Sample(after, kExecuteOk), requests + 2) << after;
+    EXPECT_EQ(MetricSample(after, kExecuteSucceeded), succeeded + 1);
+    EXPECT_EQ(MetricSample(after, kExecuteFailed), failed + 1);
+    EXPECT_EQ(MetricSample(after, "jobd_execute_latency_seconds_count"), latencies + 2) << after;
+    EXPECT_EQ(MetricSample(after, R"(jobd_execute_latency_seconds_bucket{le="+Inf"})"),
+              latencies + 2);
+    EXPECT_GT(MetricSample(after, "jobd_execute_latency_seconds_sum").value_or(0), 0);
+    EXPECT_EQ(MetricSample(after, kExecuteOk), requests + 2) << after;
 }
 
 TEST_F(MetricsTest, RunningGaugeFollowsARunUntilItIsStopped) {
@@ -197,20 +189,20 @@ TEST_F(MetricsTest, RunsCancelledWhileQueuedAreCountedAndLoggedOnce) {
 
 TEST_F(MetricsTest, ScheduledFiresMoveClaimsAndLateness) {
     const std::string before = Scrape();
-    const double claimed = Sample(before, "jobd_scheduler_fires_claimed_total").value_or(0);
-    const double lateness = Sample(before, "jobd_fire_lateness_seconds_count").value_or(0);
-    const double scheduled = Sample(before, kScheduleSucceeded).value_or(0);
+    const double claimed = MetricSample(before, "jobd_scheduler_fires_claimed_total").value_or(0);
+    const double lateness = MetricSample(before, "jobd_fire_lateness_seconds_count").value_or(0);
+    const double scheduled = MetricSample(before, kScheduleSucceeded).value_or(0);
 
     Submit("every-second", "* * * * * ?", R"(["/bin/true"])");
     ASSERT_TRUE(WaitForValue(kScheduleSucceeded, scheduled + 1)) << Scrape();
     ASSERT_EQ(Call("pauseJob", "every-second").status, 200);
 
     const std::string after = Scrape();
-    EXPECT_GE(Sample(after, "jobd_scheduler_fires_claimed_total").value_or(0), claimed + 1);
-    EXPECT_GE(Sample(after, "jobd_fire_lateness_seconds_count").value_or(0), lateness + 1);
+    EXPECT_GE(MetricSample(after, "jobd_scheduler_fires_claimed_total").value_or(0), claimed + 1);
+    EXPECT_GE(MetricSample(after, "jobd_fire_lateness_seconds_count").value_or(0), lateness + 1);
     // A fire is claimed when due and started at once: well inside a minute on any machine.
-    EXPECT_EQ(Sample(after, R"(jobd_fire_lateness_seconds_bucket{le="60"})"),
-              Sample(after, "jobd_fire_lateness_seconds_count"))
+    EXPECT_EQ(MetricSample(after, R"(jobd_fire_lateness_seconds_bucket{le="60"})"),
+              MetricSample(after, "jobd_fire_lateness_seconds_count"))
         << after;
 }
 
@@ -219,7 +211,7 @@ TEST_F(MetricsTest, RequestsOutsideTheOperationTableCountAsOther) {
     EXPECT_EQ(daemon_->Get("/no/such/path").status, 404);
     EXPECT_EQ(daemon_->Json("noSuchOperation", "{}", "admin@example.com").status, 404);
     const std::string text = Scrape();
-    EXPECT_EQ(Sample(text, kOtherNotFound), before + 2) << text;
+    EXPECT_EQ(MetricSample(text, kOtherNotFound), before + 2) << text;
     EXPECT_EQ(text.find("noSuchOperation"), std::string::npos) << "labels stay bounded";
 }
 

@@ -62,6 +62,16 @@ TEST(Metrics, FiresClaimedCountSkippedOnesToo) {
     EXPECT_TRUE(Has(text, "jobd_scheduler_fires_skipped_total 1")) << text;
 }
 
+TEST(Metrics, RunsReleasedAndTakenAreCountedApart) {
+    Metrics metrics("1", kStart);
+    metrics.RunsReleased(5);
+    metrics.RunsTaken(2);
+    metrics.RunsTaken(1);
+    const std::string text = metrics.Write({}, {});
+    EXPECT_TRUE(Has(text, "jobd_runs_released_total 5")) << text;
+    EXPECT_TRUE(Has(text, "jobd_runs_taken_total 3")) << text;
+}
+
 TEST(Metrics, RunsPrunedCountRunsAndTheirDetails) {
     Metrics metrics("1", kStart);
     metrics.RunsPruned(500, 1200);
