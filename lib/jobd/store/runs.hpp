@@ -98,7 +98,8 @@ std::vector<std::optional<RunLaunch>> ClaimRuns(pqxx::work& tx,
 
 // Up to `limit` released Queued runs (holder NULL; retries only once due), executeJob's first,
 // then oldest first, now held by `node`; runs the limits would refuse at once are left alone.
-// FOR UPDATE SKIP LOCKED: two nodes never take the same run.
+// FOR UPDATE SKIP LOCKED: two nodes never take the same run. Turns enable_sort off for the rest
+// of `tx` (SET LOCAL).
 std::vector<Run> TakeReleasedRuns(pqxx::work& tx,
                                   const std::string& node,
                                   int limit,

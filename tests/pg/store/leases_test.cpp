@@ -305,6 +305,51 @@ TEST_F(LeasesTest, ClaimsAndEndsInABacklogReadOnlyTheirOwnRuns) {
     EXPECT_LT(rows, 200) << "rows of runs read for " << 2 * kBatches << " claims and ends";
 }
 
+// A take reads the released runs it takes, in runs_take_idx's order, not every released run: a
+// company limit's backlog, a stopped node's queue or a lost node's can leave thousands (issue #8).
+// The executeJob runs released last are still taken first.
+TEST_F(LeasesTest, TakesFromABacklogOfReleasedRunsReadOnlyWhatTheyTake) {
+    const std::string job = std::to_string(job_);
+    InTx([&](pqxx::work& tx) {
+        tx.exec0(
+            "INSERT INTO runs (company_id, job_id, trigger, scheduled_for, state) "
+            "SELECT 47, " +
+            job +
+            ", 'Execute', now(), 'Succeeded' "
+            "FROM generate_series(1, 2000)");
+        tx.exec0("ANALYZE runs");  // history only: released runs look rare
+        tx.exec0(
+            "INSERT INTO runs (company_id, job_id, trigger, scheduled_for) "
+            "SELECT 47, " +
+            job +
+            ", 'Schedule', now() - i * interval '1 second' "
+            "FROM generate_series(1, 3000) AS i");
+        tx.exec0(
+            "INSERT INTO runs (company_id, job_id, trigger, scheduled_for) "
+            "SELECT 47, " +
+            job + ", 'Execute', now() FROM generate_series(1, 10)");
+        return 0;
+    });
+    InTx([](pqxx::work& tx) { return tx.exec1("SELECT pg_stat_force_next_flush()"); });
+
+    constexpr int kTakes = 8;  // past the five custom plans of a prepared statement
+    std::vector<jobd::Run> taken;
+    const std::int64_t rows = RunRowsRead(db_.url(), [&](pqxx::connection& connection) {
+        for (int take = 0; take < kTakes; ++take) {
+            pqxx::work tx{connection};
+            for (jobd::Run& run : TakeReleasedRuns(tx, "node-a", 1, {})) {
+                taken.push_back(std::move(run));
+            }
+            tx.commit();
+        }
+    });
+    ASSERT_EQ(taken.size(), static_cast<std::size_t>(kTakes));
+    for (const jobd::Run& run : taken) {
+        EXPECT_EQ(run.trigger, Trigger::Execute) << run.id;
+    }
+    EXPECT_LT(rows, 200) << "rows of runs read for " << kTakes << " takes";
+}
+
 // Notifications on kRunsReleasedChannel, counted up to a marker the test sends itself: those of
 // transactions committed before the marker's are delivered before it.
 class Wakes : public pqxx::notification_receiver {
