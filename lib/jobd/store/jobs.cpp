@@ -23,7 +23,8 @@ constexpr const char* kJobColumns = R"sql(
     j.submit_user_id, j.trigger_state, coalesce(u.email, ''),
     CASE WHEN j.overlap = 'Forbid'
          THEN (SELECT count(*) FROM runs r
-               WHERE r.job_id = j.id AND r.state IN ('Queued', 'Running'))::int
+               WHERE r.job_id = j.id AND r.state IN ('Queued', 'Running')
+                 AND r.ended_at IS NULL)::int
          ELSE 0 END)sql";
 
 constexpr const char* kCompleteJob = R"sql(

@@ -30,7 +30,8 @@ constexpr const char* kExpireNodes = R"sql(
 // waiting for its time keeps a holder, as released runs are only looked for when one is announced.
 constexpr const char* kReleaseOwnRuns = R"sql(
     UPDATE runs SET holder = NULL
-    WHERE state = 'Queued' AND holder = $1 AND NOT (trigger = 'Retry' AND scheduled_for > now())
+    WHERE state = 'Queued' AND ended_at IS NULL AND holder = $1
+      AND NOT (trigger = 'Retry' AND scheduled_for > now())
     RETURNING id)sql";
 
 constexpr const char* kDeleteNode = "DELETE FROM nodes WHERE name = $1";

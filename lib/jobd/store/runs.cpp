@@ -40,7 +40,7 @@ std::string SelectRuns(const std::string& where) {
 
 constexpr const char* kQueuedRun = R"sql(
     SELECT r.company_id, r.job_id, j.overlap
-    FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = $1 AND r.state = 'Queued')sql";
+    FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = $1 AND r.state = (SELECT 'Queued'))sql";
 
 // Claims of one company (or one overlap-Queue job) take turns on this transaction lock, so the
 // count below cannot change before the claim commits: the limit holds across nodes. The two
@@ -51,13 +51,15 @@ constexpr const char* kLockJob = "SELECT pg_advisory_xact_lock(2, ($1::bigint % 
 constexpr const char* kRunningOfCompany =
     "SELECT count(*) FROM runs WHERE company_id = $1 AND state = 'Running'";
 constexpr const char* kJobRunning =
-    "SELECT count(*) FROM runs WHERE job_id = $1 AND state = 'Running'";
+    "SELECT count(*) FROM runs WHERE job_id = $1 AND state = 'Running' AND ended_at IS NULL";
 
 // Statements that name their runs by id compare the state with an InitPlan's value, as in
 // `state = (SELECT 'Queued')`, never with a literal, so that they find the runs by primary key.
 // A literal lets the planner reach them through the partial indexes on state instead, estimated
 // from statistics that lag behind a backlog: a plan cached while Queued runs were rare read every
 // Queued run for each claim (issue #8; test ClaimsAndEndsInABacklogReadOnlyTheirOwnRuns).
+// Statements that list active runs say `ended_at IS NULL` besides the state: the indexes of active
+// runs are partial on that (migration 0010), so only such statements reach them.
 //
 // The state check makes a claim happen once; the node row (its lease) must exist, so a node
 // declared lost starts nothing until it has registered again. KEY SHARE does not wait for the
@@ -102,7 +104,8 @@ constexpr const char* kTakeReleased = R"sql(
                                    WHERE x.company_id = r.company_id AND x.state = 'Running') < $3)
           AND (j.overlap <> 'Queue' OR NOT EXISTS (SELECT 1 FROM runs x
                                                    WHERE x.job_id = r.job_id
-                                                     AND x.state = 'Running'))
+                                                     AND x.state = 'Running'
+                                                     AND x.ended_at IS NULL))
         ORDER BY r.trigger <> 'Execute', r.id
         LIMIT $2
         FOR UPDATE OF r SKIP LOCKED)
@@ -177,18 +180,19 @@ constexpr const char* kResumeClaim = "r.id = $1 AND r.state = 'Running' AND r.no
 
 constexpr const char* kMarkLost = R"sql(
     UPDATE runs SET state = 'Lost', ended_at = now(), reason = $2, reason_message = $3::jsonb
-    WHERE node = $1 AND state = 'Running'
+    WHERE node = $1 AND state = 'Running' AND ended_at IS NULL
     RETURNING id)sql";
 
 constexpr const char* kOrphanNodes = R"sql(
     SELECT DISTINCT r.node FROM runs r
-    WHERE r.state = 'Running' AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.name = r.node))sql";
+    WHERE r.state = 'Running' AND r.ended_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.name = r.node))sql";
 
 // Two reapers at once: the second waits for the first's row locks, then finds the runs Lost and
 // passes them over, so each lost run is marked (and its outcome written) once.
 constexpr const char* kLoseOrphans = R"sql(
     UPDATE runs r SET state = 'Lost', ended_at = now(), reason = $2, reason_message = $3::jsonb
-    WHERE r.node = $1 AND r.state = 'Running'
+    WHERE r.node = $1 AND r.state = 'Running' AND r.ended_at IS NULL
       AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.name = r.node)
     RETURNING r.id)sql";
 
@@ -196,19 +200,21 @@ constexpr const char* kLoseOrphans = R"sql(
 constexpr const char* kReleaseOrphans = R"sql(
     UPDATE runs r SET holder = CASE WHEN r.trigger = 'Retry' AND r.scheduled_for > now()
                                     THEN $1 END
-    WHERE r.state = 'Queued' AND r.holder IS NOT NULL
+    WHERE r.state = 'Queued' AND r.ended_at IS NULL AND r.holder IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.name = r.holder)
     RETURNING r.id, r.holder IS NOT NULL)sql";
 
-constexpr const char* kHeldBy = "r.state = 'Queued' AND r.holder = $1 ORDER BY r.id";
+constexpr const char* kHeldBy =
+    "r.state = 'Queued' AND r.ended_at IS NULL AND r.holder = $1 ORDER BY r.id";
 
 constexpr const char* kCancelQueued = R"sql(
     UPDATE runs SET state = 'Stopped', reason = $2, reason_message = $3::jsonb, ended_at = now()
-    WHERE job_id = $1 AND state = 'Queued'
+    WHERE job_id = $1 AND state = 'Queued' AND ended_at IS NULL
     RETURNING id)sql";
 
 constexpr const char* kRunningOfJob = R"sql(
-    SELECT id FROM runs WHERE job_id = $1 AND state = 'Running' ORDER BY id)sql";
+    SELECT id FROM runs WHERE job_id = $1 AND state = 'Running' AND ended_at IS NULL
+    ORDER BY id)sql";
 
 // A stored message column (jsonb as text); nullopt for NULL or one this jobd cannot read.
 std::optional<Message> StoredMessage(const pqxx::field& field) {
@@ -652,8 +658,9 @@ std::vector<Run> ReleaseOrphanedRuns(pqxx::work& tx, const std::string& self) {
 
 std::vector<Run> QueuedRuns(pqxx::work& tx, TimePoint due_by, const std::string& node) {
     return ReadRuns(tx.exec_params(
-        SelectRuns("r.state = 'Queued' AND (r.holder = $2 OR r.holder IS NULL) AND "
-                   "(r.trigger <> 'Retry' OR r.scheduled_for <= jobd_ts($1)) ORDER BY r.id"),
+        SelectRuns(
+            "r.state = 'Queued' AND r.ended_at IS NULL AND (r.holder = $2 OR r.holder IS NULL) AND "
+            "(r.trigger <> 'Retry' OR r.scheduled_for <= jobd_ts($1)) ORDER BY r.id"),
         ToMicros(due_by),
         node));
 }
@@ -684,7 +691,8 @@ std::optional<Run> LatestRun(pqxx::work& tx, const JobHandle& handle) {
 
 std::vector<Run> ActiveRuns(pqxx::work& tx, const ActiveRunFilter& filter) {
     return ReadRuns(tx.exec_params(
-        SelectRuns(std::string("r.state IN ('Queued', 'Running') AND ") + kCompanyFilter +
+        SelectRuns(std::string("r.state IN ('Queued', 'Running') AND r.ended_at IS NULL AND ") +
+                   kCompanyFilter +
                    " AND ($2::bigint IS NULL OR (r.company_id = $2 AND j.name = $3)) "
                    " AND ($4::text IS NULL OR j.name = $4) "
                    "ORDER BY r.id LIMIT 10000"),

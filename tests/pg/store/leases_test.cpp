@@ -21,6 +21,28 @@ namespace {
 using std::chrono::seconds;
 using test::TestDatabase;
 
+// Rows of runs the database read for the statements of `fn`, run on a connection of its own:
+// heap rows fetched by any scan, as pg_stat_user_tables counts them.
+template <typename Fn>
+std::int64_t RunRowsRead(const std::string& url, Fn fn) {
+    const auto read = [&url] {
+        pqxx::connection connection{url};
+        pqxx::nontransaction tx{connection};
+        return tx
+            .exec1(
+                "SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables "
+                "WHERE relname = 'runs'")[0]
+            .as<std::int64_t>();
+    };
+    const std::int64_t before = read();
+    pqxx::connection connection{url};
+    fn(connection);
+    pqxx::nontransaction flush{connection};
+    flush.exec1("SELECT pg_stat_force_next_flush()");  // flushed before the next command returns
+    flush.exec1("SELECT 1");
+    return read() - before;
+}
+
 class LeasesTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -94,6 +116,54 @@ protected:
         const auto field = tx.exec_params1("SELECT holder FROM runs WHERE id = $1", id)[0];
         return field.is_null() ? std::nullopt : std::optional(field.as<std::string>());
     }
+
+    // 3,000 runs held by node-a behind 2,000 finished ones, the statistics taken before the
+    // backlog: Queued runs look rare to the planner.
+    std::vector<RunId> HeldBacklogBehindStaleStatistics() {
+        std::vector<RunId> backlog;
+        InTx([&](pqxx::work& tx) {
+            tx.exec0(
+                "INSERT INTO runs (company_id, job_id, trigger, scheduled_for, state) "
+                "SELECT 47, " +
+                std::to_string(job_) +
+                ", 'Execute', now(), 'Succeeded' "
+                "FROM generate_series(1, 2000)");
+            tx.exec0("ANALYZE runs");
+            for (const auto& row :
+                 tx.exec("INSERT INTO runs (company_id, job_id, trigger, scheduled_for, holder) "
+                         "SELECT 47, " +
+                         std::to_string(job_) +
+                         ", 'Execute', now(), 'node-a' "
+                         "FROM generate_series(1, 3000) RETURNING id")) {
+                backlog.push_back(row[0].as<RunId>());
+            }
+            return 0;
+        });
+        InTx([](pqxx::work& tx) { return tx.exec1("SELECT pg_stat_force_next_flush()"); });
+        return backlog;
+    }
+
+    // Rows of runs read to claim and end the backlog's first runs, two per transaction, past the
+    // five custom plans of a prepared statement.
+    std::int64_t RowsReadByClaimsAndEnds(const std::vector<RunId>& backlog,
+                                         const ClaimLimits& limits) {
+        return RunRowsRead(db_.url(), [&](pqxx::connection& connection) {
+            for (int batch = 0; batch < kBatches; ++batch) {
+                const std::vector<RunId> ids{backlog[2 * batch], backlog[2 * batch + 1]};
+                pqxx::work tx{connection};
+                const auto launches = ClaimRuns(tx, ids, "node-a", limits);
+                ASSERT_TRUE(launches[0] && launches[1]);
+                FinishRuns(tx,
+                           {{ids[0], {RunState::Succeeded, 0, std::nullopt}},
+                            {ids[1], {RunState::Succeeded, 0, std::nullopt}}},
+                           "node-a",
+                           limits);
+                tx.commit();
+            }
+        });
+    }
+
+    static constexpr int kBatches = 8;
 
     TestDatabase db_;
     pqxx::connection connection_{db_.url()};
@@ -240,69 +310,21 @@ TEST_F(LeasesTest, ClaimsOfABatchEachGetTheirOwnAnswer) {
     EXPECT_EQ(StateOf(first), "Running");
 }
 
-// Rows of runs the database read for the statements of `fn`, run on a connection of its own:
-// heap rows fetched by any scan, as pg_stat_user_tables counts them.
-template <typename Fn>
-std::int64_t RunRowsRead(const std::string& url, Fn fn) {
-    const auto read = [&url] {
-        pqxx::connection connection{url};
-        pqxx::nontransaction tx{connection};
-        return tx
-            .exec1(
-                "SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables "
-                "WHERE relname = 'runs'")[0]
-            .as<std::int64_t>();
-    };
-    const std::int64_t before = read();
-    pqxx::connection connection{url};
-    fn(connection);
-    pqxx::nontransaction flush{connection};
-    flush.exec1("SELECT pg_stat_force_next_flush()");  // flushed before the next command returns
-    flush.exec1("SELECT 1");
-    return read() - before;
-}
-
 // Claims and ends name their runs by id and find them by primary key, whatever the statistics
 // say: with statistics taken while the queue was empty, a cached plan once reached a backlog
 // through the partial indexes on state and read every Queued run for each claim (issue #8).
 TEST_F(LeasesTest, ClaimsAndEndsInABacklogReadOnlyTheirOwnRuns) {
-    std::vector<RunId> backlog;
-    InTx([&](pqxx::work& tx) {
-        tx.exec0(
-            "INSERT INTO runs (company_id, job_id, trigger, scheduled_for, state) "
-            "SELECT 47, " +
-            std::to_string(job_) +
-            ", 'Execute', now(), 'Succeeded' "
-            "FROM generate_series(1, 2000)");
-        tx.exec0("ANALYZE runs");  // history only: Queued runs look rare
-        for (const auto& row :
-             tx.exec("INSERT INTO runs (company_id, job_id, trigger, scheduled_for, holder) "
-                     "SELECT 47, " +
-                     std::to_string(job_) +
-                     ", 'Execute', now(), 'node-a' "
-                     "FROM generate_series(1, 3000) RETURNING id")) {
-            backlog.push_back(row[0].as<RunId>());
-        }
-        return 0;
-    });
-    InTx([](pqxx::work& tx) { return tx.exec1("SELECT pg_stat_force_next_flush()"); });
+    const auto backlog = HeldBacklogBehindStaleStatistics();
+    EXPECT_LT(RowsReadByClaimsAndEnds(backlog, {}), 200)
+        << "rows of runs read for " << 2 * kBatches << " claims and ends";
+}
 
-    constexpr int kBatches = 8;  // past the five custom plans of a prepared statement
-    const std::int64_t rows = RunRowsRead(db_.url(), [&](pqxx::connection& connection) {
-        for (int batch = 0; batch < kBatches; ++batch) {
-            const std::vector<RunId> ids{backlog[2 * batch], backlog[2 * batch + 1]};
-            pqxx::work tx{connection};
-            const auto launches = ClaimRuns(tx, ids, "node-a", {});
-            ASSERT_TRUE(launches[0] && launches[1]);
-            FinishRuns(tx,
-                       {{ids[0], {RunState::Succeeded, 0, std::nullopt}},
-                        {ids[1], {RunState::Succeeded, 0, std::nullopt}}},
-                       "node-a",
-                       {});
-            tx.commit();
-        }
-    });
-    EXPECT_LT(rows, 200) << "rows of runs read for " << 2 * kBatches << " claims and ends";
+// The same under a company limit: a claim counts its company's Running runs, and a run end looks
+// for released runs of its company to wake the nodes; neither reads the held backlog.
+TEST_F(LeasesTest, UnderACompanyLimitClaimsAndEndsInABacklogReadOnlyTheirOwnRuns) {
+    const auto backlog = HeldBacklogBehindStaleStatistics();
+    EXPECT_LT(RowsReadByClaimsAndEnds(backlog, {.per_company = 100}), 200)
+        << "rows of runs read for " << 2 * kBatches << " claims and ends";
 }
 
 // A take reads the released runs it takes, in runs_take_idx's order, not every released run: a
