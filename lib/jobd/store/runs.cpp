@@ -149,7 +149,8 @@ constexpr const char* kUpdateProgress = R"sql(
 // limit waits released until a run of its company ends: `woken` NOTIFYs the nodes then, once per
 // statement (a scalar subquery in the select list; no row ended, no notification). Only a company
 // limit ($4) or an overlap Queue job refuses a claim: without either, no Queued run is looked
-// for (the planner may find them through an index of all Queued runs, a backlog long). The ids
+// for. The look names no ended_at, so it reaches released runs through their own indexes, never
+// the index of all active runs (migration 0010). The ids
 // are given again as an array, which the primary key serves whatever the batch's size.
 constexpr const char* kFinishRuns = R"sql(
     WITH ended AS (
