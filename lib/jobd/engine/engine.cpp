@@ -184,7 +184,8 @@ struct Engine::EndRecord {
 
 struct Engine::ClaimRequest {
     RunId id = 0;
-    bool resuming = false;  // EnqueueInDoubt: its run may be Running on this node already
+    bool resuming = false;       // EnqueueInDoubt: its run may be Running on this node already
+    bool one_at_a_time = false;  // overlap Queue: claimed under its job's lock
 };
 
 // The ends of a batch in one transaction. Each run's end commits with its retry: a failed run is
@@ -194,8 +195,6 @@ std::vector<Engine::Finished> Engine::RecordEnds(pqxx::work& tx,
                                                  const std::vector<EndRecord>& records,
                                                  const std::string& node,
                                                  const store::ClaimLimits& limits) {
-    std::vector<store::RunEnding> endings;
-    endings.reserve(records.size());
     for (const EndRecord& record : records) {
         if (!record.details.empty()) {
             store::AppendDetailsOnce(tx, record.id, record.details, record.committed);
@@ -204,6 +203,27 @@ std::vector<Engine::Finished> Engine::RecordEnds(pqxx::work& tx,
             store::UpdateProgress(
                 tx, record.id, record.progress->percent, record.progress->message);
         }
+    }
+    auto finished = EndRuns(tx, records, node, limits);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        // Not ended elsewhere, nor with its retry by an attempt in doubt: ended now.
+        if (records[i].retry_due && !finished[i].ended_elsewhere && !finished[i].retry) {
+            finished[i].retry =
+                store::InsertRetry(tx, finished[i].run, *records[i].retry_due, node);
+        }
+    }
+    return finished;
+}
+
+// The runs' ends in one statement (then a look at each run it did not end), and what each
+// committed, without the retries of the runs ended now (RecordEnds writes those).
+std::vector<Engine::Finished> Engine::EndRuns(pqxx::transaction_base& tx,
+                                              const std::vector<EndRecord>& records,
+                                              const std::string& node,
+                                              const store::ClaimLimits& limits) {
+    std::vector<store::RunEnding> endings;
+    endings.reserve(records.size());
+    for (const EndRecord& record : records) {
         endings.push_back({record.id, record.end});
     }
     std::map<RunId, Run> ended;
@@ -215,10 +235,7 @@ std::vector<Engine::Finished> Engine::RecordEnds(pqxx::work& tx,
     for (const EndRecord& record : records) {
         const auto it = ended.find(record.id);
         if (it != ended.end()) {
-            const auto retry = record.retry_due ? std::optional<RunId>(store::InsertRetry(
-                                                      tx, it->second, *record.retry_due, node))
-                                                : std::nullopt;
-            finished.push_back({std::move(it->second), retry, false});
+            finished.push_back({std::move(it->second), std::nullopt, false});
             continue;
         }
         Run stored = store::RunById(tx, record.id);
@@ -863,7 +880,9 @@ void Engine::Activate(QueuedRun next,
                       std::optional<store::RunLaunch> launch,
                       bool stop_at_once) {
     const RunId run = next.run;
-    active_.emplace(run, Active{next.company, next.job, requested_at, nullptr, stop_at_once});
+    active_.emplace(
+        run,
+        Active{next.company, next.job, next.one_at_a_time, requested_at, nullptr, stop_at_once});
     ++company_active_[next.company];
     ++job_active_[next.job];
     // The engine outlives every spawned supervision: Drain() waits for all of them.
@@ -1019,7 +1038,7 @@ void Engine::OnRunDone(RunId run) {
 asio::awaitable<void> Engine::Supervise(RunId id, std::optional<store::RunLaunch> launch) {
     if (!launch) {
         // Claimed with the other runs that take a worker meanwhile (group commit).
-        ClaimRequest claim{id, resume_claims_.erase(id) > 0};
+        ClaimRequest claim{id, resume_claims_.erase(id) > 0, active_[id].one_at_a_time};
         launch = co_await claims_->Submit(claim);
     }
     if (!launch) {
@@ -1149,6 +1168,9 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
         duration.count());
 }
 
+// The common batch, with no limit to check, is one statement sent without a transaction: one
+// round trip between a free worker and its process (issue #8). Anything else, or a batch whose
+// statement failed to reach the database, takes a transaction.
 asio::awaitable<std::vector<std::optional<store::RunLaunch>>> Engine::CommitClaims(
     std::vector<ClaimRequest> requests) {
     const std::string node = settings_.node;
@@ -1156,15 +1178,50 @@ asio::awaitable<std::vector<std::optional<store::RunLaunch>>> Engine::CommitClai
     // Persist repeats the transaction after a lost connection: a repeated claim may find its
     // first attempt committed, the run Running on this node (its own, not another's).
     auto attempts = std::make_shared<int>(0);
+    const bool one_statement =
+        !limits.per_company &&
+        std::none_of(requests.begin(), requests.end(), [](const ClaimRequest& request) {
+            return request.resuming || request.one_at_a_time;
+        });
+    if (one_statement) {
+        std::vector<RunId> ids;
+        for (const ClaimRequest& request : requests) {
+            ids.push_back(request.id);
+        }
+        auto claim = [ids, node](pqxx::nontransaction& tx) {
+            return store::ClaimUnlimitedRuns(tx, ids, node);
+        };
+        try {
+            co_return co_await db_.RunAutocommit(std::move(claim));
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Unavailable) {
+                throw;
+            }
+            Log().warn("database unavailable, retrying error=\"{}\"", e.what());
+            ++*attempts;  // it may have committed
+        }
+    }
     auto claim = [requests = std::move(requests), node, limits, attempts](pqxx::work& tx) {
         return ClaimRuns(tx, requests, node, limits, (*attempts)++ > 0);
     };
     co_return co_await Persist(std::move(claim));
 }
 
+// Likewise an end that writes nothing but the run's row (no output or progress left, no retry).
 asio::awaitable<std::vector<Engine::Finished>> Engine::CommitEnds(std::vector<EndRecord> records) {
     const std::string node = settings_.node;
     const store::ClaimLimits limits{settings_.per_company_max_concurrent_runs};
+    const bool one_statement =
+        std::all_of(records.begin(), records.end(), [](const EndRecord& record) {
+            return record.details.empty() && !record.progress && !record.retry_due;
+        });
+    if (one_statement) {
+        // Repeated after a commit in doubt, it finds the runs ended by its first attempt.
+        auto end = [records = std::move(records), node, limits](pqxx::nontransaction& tx) {
+            return EndRuns(tx, records, node, limits);
+        };
+        co_return co_await Persist(std::move(end));
+    }
     auto record = [records = std::move(records), node, limits](pqxx::work& tx) {
         return RecordEnds(tx, records, node, limits);
     };
@@ -1211,12 +1268,16 @@ std::chrono::milliseconds Engine::AppendOutcome(const Run& run) const {
 }
 
 template <typename Fn>
-auto Engine::Persist(Fn fn) -> asio::awaitable<std::invoke_result_t<Fn&, pqxx::work&>> {
+auto Engine::Persist(Fn fn) -> asio::awaitable<PersistResult<Fn>> {
     auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(kRetryFirst);
     asio::steady_timer retry(strand_);
     while (true) {
         try {
-            co_return co_await db_.Run(fn);
+            if constexpr (std::is_invocable_v<Fn&, pqxx::nontransaction&>) {
+                co_return co_await db_.RunAutocommit(fn);
+            } else {
+                co_return co_await db_.Run(fn);
+            }
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Unavailable) {
                 throw;

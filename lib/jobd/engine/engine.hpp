@@ -150,6 +150,7 @@ private:
     struct Active {
         CompanyId company = 0;
         JobId job = 0;
+        bool one_at_a_time = false;                                         // overlap Queue
         std::optional<std::chrono::steady_clock::time_point> requested_at;  // executeJob
         std::shared_ptr<Supervisor> supervisor;  // null while the claim is in flight
         // Stop() or Drain() asked while the claim was in flight: stopped as soon as it starts.
@@ -243,14 +244,25 @@ private:
                                             const std::vector<EndRecord>& records,
                                             const std::string& node,
                                             const store::ClaimLimits& limits);
+    static std::vector<Finished> EndRuns(pqxx::transaction_base& tx,
+                                         const std::vector<EndRecord>& records,
+                                         const std::string& node,
+                                         const store::ClaimLimits& limits);
     boost::asio::awaitable<std::vector<std::optional<store::RunLaunch>>> CommitClaims(
         std::vector<ClaimRequest> requests);
     boost::asio::awaitable<std::vector<Finished>> CommitEnds(std::vector<EndRecord> records);
 
-    // Runs fn on the pool, retrying with backoff while the database is unavailable: a run's
-    // claim and end must not be dropped (contract §9).
     template <typename Fn>
-    auto Persist(Fn fn) -> boost::asio::awaitable<std::invoke_result_t<Fn&, pqxx::work&>>;
+    using PersistResult =
+        typename std::conditional_t<std::is_invocable_v<Fn&, pqxx::nontransaction&>,
+                                    std::invoke_result<Fn&, pqxx::nontransaction&>,
+                                    std::invoke_result<Fn&, pqxx::work&>>::type;
+
+    // Runs fn on the pool, retrying with backoff while the database is unavailable: a run's
+    // claim and end must not be dropped (contract §9). fn takes a pqxx::work, or a
+    // pqxx::nontransaction to run without a transaction (store::Pool::RunAutocommit).
+    template <typename Fn>
+    auto Persist(Fn fn) -> boost::asio::awaitable<PersistResult<Fn>>;
 
     // Engine strand only.
     boost::asio::strand<boost::asio::any_io_executor> strand_;

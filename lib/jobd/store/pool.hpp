@@ -45,8 +45,8 @@
 
 namespace jobd::store {
 
-template <typename Fn>
-using TxResult = std::invoke_result_t<Fn&, pqxx::work&>;
+template <typename Fn, typename Tx = pqxx::work>
+using TxResult = std::invoke_result_t<Fn&, Tx&>;
 
 // A lost or unreachable database as jobd reports it: Unavailable, "database: <libpq's reason>".
 Error UnavailableError(const pqxx::failure& failure);
@@ -75,6 +75,13 @@ public:
     template <typename Fn>
     TxResult<Fn> RunSync(Fn fn);
 
+    // Runs fn(pqxx::nontransaction&) on a pool thread: each statement commits by itself, so a
+    // write that is one statement costs one round trip instead of three (BEGIN, it, COMMIT),
+    // about half its server time (issue #8). A connection that breaks meanwhile is in doubt
+    // (CommitInDoubt): the statement may have committed.
+    template <typename Fn>
+    boost::asio::awaitable<TxResult<Fn, pqxx::nontransaction>> RunAutocommit(Fn fn);
+
     // For metrics; any thread. Calls holding a connection now:
     int InUse() const { return in_use_.load(); }
 
@@ -92,19 +99,23 @@ public:
 private:
     class Lease;
 
-    template <typename Fn>
-    using Value = std::conditional_t<std::is_void_v<TxResult<Fn>>, std::monostate, TxResult<Fn>>;
+    template <typename Fn, typename Tx>
+    using Value =
+        std::conditional_t<std::is_void_v<TxResult<Fn, Tx>>, std::monostate, TxResult<Fn, Tx>>;
 
-    template <typename Fn>
-    TxResult<Fn> Execute(Fn& fn);
+    template <typename Tx, typename Fn>
+    boost::asio::awaitable<TxResult<Fn, Tx>> RunIn(Fn fn);
 
-    template <typename Fn>
-    TxResult<Fn> Transact(Lease& lease, Fn& fn);
+    template <typename Tx, typename Fn>
+    TxResult<Fn, Tx> Execute(Fn& fn);
 
-    template <typename Fn>
-    Value<Fn> ExecuteValue(Fn& fn);
+    template <typename Tx, typename Fn>
+    TxResult<Fn, Tx> Transact(Lease& lease, Fn& fn);
 
-    template <typename Fn, typename Handler>
+    template <typename Tx, typename Fn>
+    Value<Fn, Tx> ExecuteValue(Fn& fn);
+
+    template <typename Tx, typename Fn, typename Handler>
     void Submit(Fn fn, Handler handler);
 
     template <typename Task>
@@ -153,14 +164,14 @@ private:
     std::unique_ptr<pqxx::connection> connection_;
 };
 
-template <typename Fn>
-TxResult<Fn> Pool::Transact(Lease& lease, Fn& fn) {
-    pqxx::work tx{lease.connection()};
-    if constexpr (std::is_void_v<TxResult<Fn>>) {
+template <typename Tx, typename Fn>
+TxResult<Fn, Tx> Pool::Transact(Lease& lease, Fn& fn) {
+    Tx tx{lease.connection()};
+    if constexpr (std::is_void_v<TxResult<Fn, Tx>>) {
         fn(tx);
         tx.commit();
     } else {
-        TxResult<Fn> result = fn(tx);
+        TxResult<Fn, Tx> result = fn(tx);
         tx.commit();
         return result;
     }
@@ -170,12 +181,13 @@ TxResult<Fn> Pool::Transact(Lease& lease, Fn& fn) {
 // fails before COMMIT was sent, nothing was written, so the call runs again on the next idle
 // connection or a new one instead of failing once per idle connection after every restart.
 // Bounded: each round discards one idle connection; a new connection's failure is final.
-template <typename Fn>
-TxResult<Fn> Pool::Execute(Fn& fn) {
+// Without a transaction any statement may have committed before the connection broke.
+template <typename Tx, typename Fn>
+TxResult<Fn, Tx> Pool::Execute(Fn& fn) {
     while (true) {
         Lease lease(*this);
         try {
-            return Transact(lease, fn);
+            return Transact<Tx>(lease, fn);
         } catch (const pqxx::in_doubt_error& e) {
             FailInDoubt(lease, e);
         } catch (const pqxx::failure& e) {
@@ -185,6 +197,9 @@ TxResult<Fn> Pool::Execute(Fn& fn) {
                 ++errors_;
                 throw;
             }
+            if constexpr (std::is_same_v<Tx, pqxx::nontransaction>) {
+                FailInDoubt(lease, e);
+            }
             if (!lease.reused()) {
                 Fail(lease, e);
             }
@@ -193,13 +208,13 @@ TxResult<Fn> Pool::Execute(Fn& fn) {
     }
 }
 
-template <typename Fn>
-Pool::Value<Fn> Pool::ExecuteValue(Fn& fn) {
-    if constexpr (std::is_void_v<TxResult<Fn>>) {
-        Execute(fn);
+template <typename Tx, typename Fn>
+Pool::Value<Fn, Tx> Pool::ExecuteValue(Fn& fn) {
+    if constexpr (std::is_void_v<TxResult<Fn, Tx>>) {
+        Execute<Tx>(fn);
         return std::monostate{};
     } else {
-        return Execute(fn);
+        return Execute<Tx>(fn);
     }
 }
 
@@ -220,15 +235,15 @@ void Pool::Post(Task task) {
 // Runs fn on a pool thread, then completes handler on handler's executor, which for
 // use_awaitable is the awaiting coroutine's (its strand); the tracked executor keeps the
 // caller's io_context from running out of work meanwhile.
-template <typename Fn, typename Handler>
+template <typename Tx, typename Fn, typename Handler>
 void Pool::Submit(Fn fn, Handler handler) {
     auto caller = boost::asio::prefer(boost::asio::get_associated_executor(handler),
                                       boost::asio::execution::outstanding_work.tracked);
     Post([this, fn = std::move(fn), handler = std::move(handler), caller]() mutable {
         std::exception_ptr error;
-        std::optional<Value<Fn>> value;
+        std::optional<Value<Fn, Tx>> value;
         try {
-            value.emplace(ExecuteValue(fn));
+            value.emplace(ExecuteValue<Tx>(fn));
         } catch (...) {
             error = std::current_exception();  // handed to the awaiter, which rethrows it
         }
@@ -239,15 +254,15 @@ void Pool::Submit(Fn fn, Handler handler) {
     });
 }
 
-template <typename Fn>
-boost::asio::awaitable<TxResult<Fn>> Pool::Run(Fn fn) {
-    using Signature = void(std::exception_ptr, std::optional<Value<Fn>>);
-    [[maybe_unused]] std::optional<Value<Fn>> value =
+template <typename Tx, typename Fn>
+boost::asio::awaitable<TxResult<Fn, Tx>> Pool::RunIn(Fn fn) {
+    using Signature = void(std::exception_ptr, std::optional<Value<Fn, Tx>>);
+    [[maybe_unused]] std::optional<Value<Fn, Tx>> value =
         co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, Signature>(
-            [this](auto handler, Fn body) { Submit(std::move(body), std::move(handler)); },
+            [this](auto handler, Fn body) { Submit<Tx>(std::move(body), std::move(handler)); },
             boost::asio::use_awaitable,
             std::move(fn));
-    if constexpr (std::is_void_v<TxResult<Fn>>) {
+    if constexpr (std::is_void_v<TxResult<Fn, Tx>>) {
         co_return;
     } else {
         co_return std::move(*value);
@@ -255,10 +270,20 @@ boost::asio::awaitable<TxResult<Fn>> Pool::Run(Fn fn) {
 }
 
 template <typename Fn>
+boost::asio::awaitable<TxResult<Fn>> Pool::Run(Fn fn) {
+    return RunIn<pqxx::work>(std::move(fn));
+}
+
+template <typename Fn>
+boost::asio::awaitable<TxResult<Fn, pqxx::nontransaction>> Pool::RunAutocommit(Fn fn) {
+    return RunIn<pqxx::nontransaction>(std::move(fn));
+}
+
+template <typename Fn>
 TxResult<Fn> Pool::RunSync(Fn fn) {
     // A pool thread waiting for the pool could wait for itself.
     assert(!threads_.get_executor().running_in_this_thread());
-    std::packaged_task<TxResult<Fn>()> task([this, &fn] { return Execute(fn); });
+    std::packaged_task<TxResult<Fn>()> task([this, &fn] { return Execute<pqxx::work>(fn); });
     std::future<TxResult<Fn>> done = task.get_future();
     Post(std::move(task));
     return done.get();

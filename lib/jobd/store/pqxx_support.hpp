@@ -54,14 +54,14 @@ public:
     Prepared(std::string name, std::string sql) : name_(std::move(name)), sql_(std::move(sql)) {}
 
     template <typename... Args>
-    pqxx::result Exec(pqxx::work& tx, Args&&... args) const {
+    pqxx::result Exec(pqxx::transaction_base& tx, Args&&... args) const {
         Declare(tx);
         return tx.exec_prepared(name_, std::forward<Args>(args)...);
     }
 
     // Exactly one row, else pqxx::unexpected_rows.
     template <typename... Args>
-    pqxx::row Exec1(pqxx::work& tx, Args&&... args) const {
+    pqxx::row Exec1(pqxx::transaction_base& tx, Args&&... args) const {
         Declare(tx);
         return tx.exec_prepared1(name_, std::forward<Args>(args)...);
     }
@@ -69,7 +69,7 @@ public:
 private:
     // libpqxx keeps one declaration per connection (a repeat with the same text changes
     // nothing) and prepares it on the server when first run there.
-    void Declare(pqxx::work& tx) const { tx.conn().prepare(name_, sql_); }
+    void Declare(pqxx::transaction_base& tx) const { tx.conn().prepare(name_, sql_); }
 
     std::string name_;
     std::string sql_;

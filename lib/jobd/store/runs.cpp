@@ -290,7 +290,7 @@ std::optional<RunLaunch> LaunchIn(const pqxx::result& rows) {
     return ReadLaunchRow(rows[0]);
 }
 
-Run SelectRun(pqxx::work& tx, RunId id) {
+Run SelectRun(pqxx::transaction_base& tx, RunId id) {
     static const Prepared select{"select_run", SelectRuns("r.id = $1")};
     return ReadRun(select.Exec1(tx, id));
 }
@@ -419,12 +419,11 @@ std::optional<RunLaunch> ClaimRun(
     return std::move(ClaimRuns(tx, {id}, node, limits).front());
 }
 
-std::vector<std::optional<RunLaunch>> ClaimRuns(pqxx::work& tx,
-                                                const std::vector<RunId>& ids,
-                                                const std::string& node,
-                                                const ClaimLimits& limits) {
+std::vector<std::optional<RunLaunch>> ClaimUnlimitedRuns(pqxx::transaction_base& tx,
+                                                         const std::vector<RunId>& ids,
+                                                         const std::string& node) {
     std::map<RunId, RunLaunch> claimed;
-    if (!limits.per_company && !ids.empty()) {
+    if (!ids.empty()) {
         static const Prepared claim{"claim_unlimited", ClaimReturningLaunch(kClaimUnlimited)};
         for (const auto& row : claim.Exec(tx, IdList(ids), node)) {
             RunLaunch launch = ReadLaunchRow(row);
@@ -435,8 +434,21 @@ std::vector<std::optional<RunLaunch>> ClaimRuns(pqxx::work& tx,
     launches.reserve(ids.size());
     for (const RunId id : ids) {
         auto found = claimed.extract(id);
-        launches.push_back(found ? std::optional(std::move(found.mapped()))
-                                 : ClaimUnderLimits(tx, id, node, limits));
+        launches.push_back(found ? std::optional(std::move(found.mapped())) : std::nullopt);
+    }
+    return launches;
+}
+
+std::vector<std::optional<RunLaunch>> ClaimRuns(pqxx::work& tx,
+                                                const std::vector<RunId>& ids,
+                                                const std::string& node,
+                                                const ClaimLimits& limits) {
+    auto launches = limits.per_company ? std::vector<std::optional<RunLaunch>>(ids.size())
+                                       : ClaimUnlimitedRuns(tx, ids, node);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (!launches[i]) {
+            launches[i] = ClaimUnderLimits(tx, ids[i], node, limits);
+        }
     }
     return launches;
 }
@@ -544,7 +556,7 @@ std::optional<Run> FinishRun(pqxx::work& tx,
     return std::move(runs.front());
 }
 
-std::vector<Run> FinishRuns(pqxx::work& tx,
+std::vector<Run> FinishRuns(pqxx::transaction_base& tx,
                             const std::vector<RunEnding>& ends,
                             const std::string& node,
                             const ClaimLimits& limits) {
@@ -578,11 +590,11 @@ std::vector<Run> FinishRuns(pqxx::work& tx,
                                    limits.per_company.has_value()));
 }
 
-Run RunById(pqxx::work& tx, RunId id) {
+Run RunById(pqxx::transaction_base& tx, RunId id) {
     return SelectRun(tx, id);
 }
 
-std::optional<RunId> RetryOf(pqxx::work& tx, const Run& failed) {
+std::optional<RunId> RetryOf(pqxx::transaction_base& tx, const Run& failed) {
     const auto rows =
         tx.exec_params(kRetryOf, failed.first_run.value_or(failed.id), failed.attempt + 1);
     if (rows.empty()) {

@@ -89,6 +89,13 @@ std::optional<RunLaunch> ClaimRun(pqxx::work& tx,
                                   const ClaimLimits& limits,
                                   bool resuming = false);
 
+// ClaimRun (not resuming) of a batch of runs with no company limit configured, in one statement
+// (so it needs no transaction of its own: issue #8); runs of overlap Queue jobs are left Queued
+// (nullopt): only ClaimRun checks their job's limit. The claims in the order of `ids`.
+std::vector<std::optional<RunLaunch>> ClaimUnlimitedRuns(pqxx::transaction_base& tx,
+                                                         const std::vector<RunId>& ids,
+                                                         const std::string& node);
+
 // ClaimRun (not resuming) of a batch of runs in one transaction: those without a limit to check
 // in one statement, the others one by one. The claims in the order of `ids`.
 std::vector<std::optional<RunLaunch>> ClaimRuns(pqxx::work& tx,
@@ -148,17 +155,17 @@ struct RunEnding {
 // FinishRun for many runs in one statement (the engine records the runs that ended meanwhile
 // together: one commit for all). Returns the runs it finished, by id; a run not Running on `node`
 // (fenced off, or ended already by an earlier attempt of the same batch) is left alone and
-// missing from the result, without failing the others.
-std::vector<Run> FinishRuns(pqxx::work& tx,
+// missing from the result, without failing the others. One statement: it needs no transaction.
+std::vector<Run> FinishRuns(pqxx::transaction_base& tx,
                             const std::vector<RunEnding>& ends,
                             const std::string& node,
                             const ClaimLimits& limits);
 
 // The run as stored now. Throws pqxx::unexpected_rows when there is no such run.
-Run RunById(pqxx::work& tx, RunId id);
+Run RunById(pqxx::transaction_base& tx, RunId id);
 
 // The retry InsertRetry made for `failed`, if any.
-std::optional<RunId> RetryOf(pqxx::work& tx, const Run& failed);
+std::optional<RunId> RetryOf(pqxx::transaction_base& tx, const Run& failed);
 
 // The next attempt of a failed or lost run (trigger Retry), due at `due` and held by `holder`;
 // its attempt number and first run link it to the original.

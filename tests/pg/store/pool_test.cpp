@@ -87,6 +87,29 @@ asio::awaitable<void> SelectFromDeadDatabase(Pool* pool, Strand, Observed* obser
     }
 }
 
+// What an autocommit call saw: its result, or the error it ended with.
+struct AutocommitOutcome {
+    std::optional<int> value;
+    std::optional<Error> error;
+};
+
+// Inserts company `name`, then runs `then` (which may fail) without a transaction.
+asio::awaitable<void> InsertCompanyThen(Pool* pool,
+                                        std::string name,
+                                        const char* then,
+                                        AutocommitOutcome* outcome) {
+    // A named lambda: GCC 12 destroys a lambda temporary in a co_await twice.
+    auto insert = [name, then](pqxx::nontransaction& tx) {
+        tx.exec_params0("INSERT INTO companies (name) VALUES ($1)", name);
+        return tx.exec1(then)[0].as<int>();
+    };
+    try {
+        outcome->value = co_await pool->RunAutocommit(std::move(insert));
+    } catch (const Error& e) {
+        outcome->error = e;
+    }
+}
+
 int CountCompanies(Pool& pool) {
     return pool.RunSync(
         [](pqxx::work& tx) { return tx.exec1("SELECT count(*) FROM companies")[0].as<int>(); });
@@ -204,6 +227,40 @@ TEST(Pool, ANewConnectionThatBreaksIsUnavailable) {
         EXPECT_EQ(e.kind(), ErrorKind::Unavailable);
     }
     EXPECT_EQ(pool.Errors(), 1U);
+}
+
+TEST(Pool, RunAutocommitCommitsEachStatementByItself) {
+    const TestDatabase db;
+    Pool pool(db.url(), kPoolSize);
+    AutocommitOutcome answered;
+    AutocommitOutcome failed;
+
+    RunOnStrand([&](Strand) { return InsertCompanyThen(&pool, "Acme", "SELECT 42", &answered); });
+    EXPECT_THROW(RunOnStrand([&](Strand) {
+                     return InsertCompanyThen(&pool, "Globex", "SELECT nothing", &failed);
+                 }),
+                 pqxx::sql_error);
+
+    EXPECT_EQ(answered.value, 42);
+    EXPECT_EQ(CountCompanies(pool), 2);  // the second insert stays: no transaction rolls it back
+}
+
+// Without a transaction, a statement cut short by a broken connection may have committed: the
+// caller is told so (CommitInDoubt), and the call is not sent again, even on a reused connection.
+TEST(Pool, RunAutocommitOnABrokenConnectionIsInDoubt) {
+    const TestDatabase db;
+    Pool pool(db.url(), 1);
+    ASSERT_GT(BackendPid(pool), 0);  // the next call reuses this connection
+    AutocommitOutcome outcome;
+
+    RunOnStrand([&](Strand) {
+        return InsertCompanyThen(
+            &pool, "Acme", "SELECT pg_terminate_backend(pg_backend_pid())::int", &outcome);
+    });
+
+    ASSERT_TRUE(outcome.error.has_value());
+    EXPECT_TRUE(CommitInDoubt(*outcome.error));
+    EXPECT_EQ(CountCompanies(pool), 1);  // committed before the connection broke, and once
 }
 
 // jobd_db_pool_waits_total: a call that finds every thread busy waits, one that finds a free
