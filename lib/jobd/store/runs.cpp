@@ -38,21 +38,6 @@ std::string SelectRuns(const std::string& where) {
     return std::string("SELECT ") + kRunColumns + kRunJoins + " WHERE " + where;
 }
 
-constexpr const char* kQueuedRun = R"sql(
-    SELECT r.company_id, r.job_id, j.overlap
-    FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = $1 AND r.state = (SELECT 'Queued'))sql";
-
-// Claims of one company (or one overlap-Queue job) take turns on this transaction lock, so the
-// count below cannot change before the claim commits: the limit holds across nodes. The two
-// int keys (class 1 company, 2 job) never meet the migrator's one-bigint lock.
-constexpr const char* kLockCompany =
-    "SELECT pg_advisory_xact_lock(1, ($1::bigint % 2147483647)::int)";
-constexpr const char* kLockJob = "SELECT pg_advisory_xact_lock(2, ($1::bigint % 2147483647)::int)";
-constexpr const char* kRunningOfCompany =
-    "SELECT count(*) FROM runs WHERE company_id = $1 AND state = 'Running'";
-constexpr const char* kJobRunning =
-    "SELECT count(*) FROM runs WHERE job_id = $1 AND state = 'Running' AND ended_at IS NULL";
-
 // Statements that name their runs by id compare the state with an InitPlan's value, as in
 // `state = (SELECT 'Queued')`, never with a literal, so that they find the runs by primary key.
 // A literal lets the planner reach them through the partial indexes on state instead, estimated
@@ -66,24 +51,78 @@ constexpr const char* kJobRunning =
 // node's own heartbeat, but makes a reaper deleting the row wait for (or skip) this claim.
 // started_at is taken after the limit's lock (clock_timestamp, not the transaction's start), so
 // a run that waited for another's end never appears to start before that end.
-constexpr const char* kClaimRun = R"sql(
-    UPDATE runs SET state = 'Running', node = $2, holder = NULL, started_at = clock_timestamp()
-    WHERE id = $1 AND state = (SELECT 'Queued')
-      AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
-    RETURNING runs.*)sql";
+// Claims that check a limit take turns on transaction locks, taken by the first statement of a
+// claim (kLockClaims) before the second counts (kClaimLocked, whose snapshot is taken after the
+// locks): the counts cannot change before the claims commit, so the limits hold across nodes.
+// Class 1 locks a company (under a per-company limit: $2), class 2 an overlap-Queue job; every
+// claim takes them in one order (companies, then jobs, each by id), so claims never deadlock.
+// The two int keys never meet the migrator's one-bigint lock.
+constexpr const char* kLockClaims = R"sql(
+    SELECT pg_advisory_xact_lock(k.class, (k.key % 2147483647)::int)
+    FROM (SELECT 1 AS class, r.company_id AS key
+          FROM runs r
+          WHERE r.id = ANY (string_to_array($1, ',')::bigint[]) AND r.state = (SELECT 'Queued')
+            AND $2
+          UNION
+          SELECT 2, r.job_id
+          FROM runs r JOIN jobs j ON j.id = r.job_id
+          WHERE r.id = ANY (string_to_array($1, ',')::bigint[]) AND r.state = (SELECT 'Queued')
+            AND j.overlap = 'Queue'
+          ORDER BY 1, 2) k)sql";
 
-// The common claim, of a whole batch in one round trip: no company limit configured and a job
-// that is not overlap Queue. Anything else (or nothing claimed) takes the path with the locks.
-// $1: the run ids, comma-separated.
+// The claims of a batch under the locks of kLockClaims, in one statement, in the order asked
+// (the engine's: executeJob's runs first). A run of an overlap-Queue job starts only when its
+// job has no run Running, and only the batch's first run of that job; under a per-company limit
+// ($3) a company's runs start while the company has fewer than $3 Running on any node. A refused
+// run is released (holder NULL) and taken again when a run of its company ends (FinishRuns'
+// notification).
+//
+// The state check makes a claim happen once; the node row (its lease) must exist, so a node
+// declared lost starts nothing until it has registered again. KEY SHARE does not wait for the
+// node's own heartbeat, but makes a reaper deleting the row wait for (or skip) this claim.
+// started_at is taken after the locks (clock_timestamp, not the transaction's start), so a run
+// that waited for another's end never appears to start before that end.
+constexpr const char* kClaimLocked = R"sql(
+    WITH queued AS (
+        SELECT r.id, r.company_id, a.asked,
+               j.overlap <> 'Queue'
+               OR (row_number() OVER (PARTITION BY r.job_id ORDER BY a.asked) = 1
+                   AND NOT EXISTS (SELECT 1 FROM runs x
+                                   WHERE x.job_id = r.job_id AND x.state = 'Running'
+                                     AND x.ended_at IS NULL)) AS job_free
+        FROM unnest(string_to_array($1, ',')::bigint[]) WITH ORDINALITY AS a(id, asked)
+        JOIN runs r ON r.id = a.id JOIN jobs j ON j.id = r.job_id
+        WHERE r.state = (SELECT 'Queued')),
+    running AS (
+        SELECT x.company_id, count(*) AS runs FROM runs x
+        WHERE $3::int IS NOT NULL AND x.state = 'Running'
+          AND x.company_id IN (SELECT company_id FROM queued)
+        GROUP BY x.company_id),
+    decided AS (
+        SELECT q.id, q.job_free AND ($3::int IS NULL OR
+               row_number() OVER (PARTITION BY q.company_id, q.job_free ORDER BY q.asked)
+                   <= $3 - coalesce((SELECT runs FROM running WHERE running.company_id = q.company_id), 0))
+               AS claim
+        FROM queued q),
+    released AS (
+        UPDATE runs SET holder = NULL FROM decided d
+        WHERE runs.id = d.id AND NOT d.claim AND runs.state = (SELECT 'Queued')),
+    claimed AS (
+        UPDATE runs SET state = 'Running', node = $2, holder = NULL, started_at = clock_timestamp()
+        FROM decided d
+        WHERE runs.id = d.id AND d.claim AND runs.state = (SELECT 'Queued')
+          AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
+        RETURNING runs.*))sql";
+
+// The common claim, of a whole batch in one round trip and without locks: no company limit
+// configured and a job that is not overlap Queue (its runs are left Queued here). $1: the run
+// ids, comma-separated.
 constexpr const char* kClaimUnlimited = R"sql(
     UPDATE runs SET state = 'Running', node = $2, holder = NULL, started_at = clock_timestamp()
     WHERE id = ANY (string_to_array($1, ',')::bigint[]) AND state = (SELECT 'Queued')
       AND (SELECT overlap FROM jobs WHERE id = runs.job_id) <> 'Queue'
       AND EXISTS (SELECT 1 FROM nodes WHERE name = $2 FOR KEY SHARE)
     RETURNING runs.*)sql";
-
-constexpr const char* kRelease = R"sql(
-    UPDATE runs SET holder = NULL WHERE id = $1 AND state = (SELECT 'Queued'))sql";
 
 constexpr const char* kReleaseHeld = R"sql(
     UPDATE runs SET holder = NULL
@@ -308,33 +347,21 @@ pqxx::row ExecInsertRun(pqxx::work& tx, const Prepared& statement, const NewRun&
                            run.holder);
 }
 
-// ClaimRun's path with the locks: a per-company limit, or a job of overlap Queue (or a run that
-// is no longer Queued: nullopt).
-std::optional<RunLaunch> ClaimUnderLimits(pqxx::work& tx,
-                                          RunId id,
-                                          const std::string& node,
-                                          const ClaimLimits& limits) {
-    const auto queued = tx.exec_params(kQueuedRun, id);
-    if (queued.empty()) {
-        return std::nullopt;
+// The launches a claim returned, one per id asked for, in the order asked (nullopt: not claimed).
+std::vector<std::optional<RunLaunch>> LaunchesInOrder(const std::vector<RunId>& ids,
+                                                      const pqxx::result& rows) {
+    std::map<RunId, RunLaunch> claimed;
+    for (const auto& row : rows) {
+        RunLaunch launch = ReadLaunchRow(row);
+        claimed.emplace(launch.run.id, std::move(launch));
     }
-    const auto company = queued[0][0].as<CompanyId>();
-    const auto job = queued[0][1].as<JobId>();
-    bool refused = false;
-    if (limits.per_company) {
-        tx.exec_params(kLockCompany, company);
-        refused = tx.exec_params1(kRunningOfCompany, company)[0].as<int>() >= *limits.per_company;
+    std::vector<std::optional<RunLaunch>> launches;
+    launches.reserve(ids.size());
+    for (const RunId id : ids) {
+        auto found = claimed.extract(id);
+        launches.push_back(found ? std::optional(std::move(found.mapped())) : std::nullopt);
     }
-    if (!refused && queued[0][2].as<std::string>() == "Queue") {
-        tx.exec_params(kLockJob, job);
-        refused = tx.exec_params1(kJobRunning, job)[0].as<int>() > 0;
-    }
-    if (refused) {
-        tx.exec_params0(kRelease, id);
-        return std::nullopt;
-    }
-    static const std::string claim = ClaimReturningLaunch(kClaimRun);
-    return LaunchIn(tx.exec_params(claim, id, node));
+    return launches;
 }
 
 // The launches of the runs whose ids are the first column of `ids`, in id order.
@@ -422,35 +449,25 @@ std::optional<RunLaunch> ClaimRun(
 std::vector<std::optional<RunLaunch>> ClaimUnlimitedRuns(pqxx::transaction_base& tx,
                                                          const std::vector<RunId>& ids,
                                                          const std::string& node) {
-    std::map<RunId, RunLaunch> claimed;
-    if (!ids.empty()) {
-        static const Prepared claim{"claim_unlimited", ClaimReturningLaunch(kClaimUnlimited)};
-        for (const auto& row : claim.Exec(tx, IdList(ids), node)) {
-            RunLaunch launch = ReadLaunchRow(row);
-            claimed.emplace(launch.run.id, std::move(launch));
-        }
+    if (ids.empty()) {
+        return {};
     }
-    std::vector<std::optional<RunLaunch>> launches;
-    launches.reserve(ids.size());
-    for (const RunId id : ids) {
-        auto found = claimed.extract(id);
-        launches.push_back(found ? std::optional(std::move(found.mapped())) : std::nullopt);
-    }
-    return launches;
+    static const Prepared claim{"claim_unlimited", ClaimReturningLaunch(kClaimUnlimited)};
+    return LaunchesInOrder(ids, claim.Exec(tx, IdList(ids), node));
 }
 
 std::vector<std::optional<RunLaunch>> ClaimRuns(pqxx::work& tx,
                                                 const std::vector<RunId>& ids,
                                                 const std::string& node,
                                                 const ClaimLimits& limits) {
-    auto launches = limits.per_company ? std::vector<std::optional<RunLaunch>>(ids.size())
-                                       : ClaimUnlimitedRuns(tx, ids, node);
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (!launches[i]) {
-            launches[i] = ClaimUnderLimits(tx, ids[i], node, limits);
-        }
+    if (ids.empty()) {
+        return {};
     }
-    return launches;
+    static const Prepared lock{"lock_claims", kLockClaims};
+    static const Prepared claim{"claim_locked", SelectLaunches(kClaimLocked, "claimed")};
+    const std::string list = IdList(ids);
+    lock.Exec(tx, list, limits.per_company.has_value());
+    return LaunchesInOrder(ids, claim.Exec(tx, list, node, limits.per_company));
 }
 
 std::vector<Run> TakeReleasedRuns(pqxx::work& tx,

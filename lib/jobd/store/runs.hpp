@@ -96,8 +96,8 @@ std::vector<std::optional<RunLaunch>> ClaimUnlimitedRuns(pqxx::transaction_base&
                                                          const std::vector<RunId>& ids,
                                                          const std::string& node);
 
-// ClaimRun (not resuming) of a batch of runs in one transaction: those without a limit to check
-// in one statement, the others one by one. The claims in the order of `ids`.
+// ClaimRun (not resuming) of a batch of runs in one transaction and two statements: the locks
+// of the limits to check, then the claims (issue #8). The claims in the order of `ids`.
 std::vector<std::optional<RunLaunch>> ClaimRuns(pqxx::work& tx,
                                                 const std::vector<RunId>& ids,
                                                 const std::string& node,

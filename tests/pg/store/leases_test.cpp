@@ -270,6 +270,35 @@ TEST_F(LeasesTest, PerCompanyLimitHoldsAcrossNodes) {
     EXPECT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, b, "node-b", one); }));
 }
 
+// A batch of claims under a company limit starts, in the order asked, only as many of a
+// company's runs as the limit leaves room for across the nodes, releases the others to wait for a
+// run end, and leaves other companies' runs their own room.
+TEST_F(LeasesTest, UnderACompanyLimitABatchClaimsOnlyTheRoomLeft) {
+    const ClaimLimits two{2};
+    const RunId elsewhere = Queue(job_, 47, "node-b");
+    ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, elsewhere, "node-b", two); }));
+    const RunId oldest = Queue(job_, 47, "node-a");
+    const RunId newer = Queue(job_, 47, "node-a");
+    const RunId newest = Queue(queue_job_, 47, "node-a");
+    const RunId other = Queue(other_job_, 48, "node-a");
+
+    const auto launches = InTx([&](pqxx::work& tx) {
+        return ClaimRuns(tx, {other, newer, newest, oldest}, "node-a", two);
+    });
+
+    ASSERT_EQ(launches.size(), 4u);
+    ASSERT_TRUE(launches[0]);
+    EXPECT_EQ(launches[0]->run.id, other);
+    ASSERT_TRUE(launches[1]);
+    EXPECT_EQ(launches[1]->run.id, newer);
+    EXPECT_FALSE(launches[2]);
+    EXPECT_FALSE(launches[3]);
+    EXPECT_EQ(StateOf(oldest), "Queued");
+    EXPECT_EQ(HolderOf(oldest), std::nullopt);  // released: taken again after a run end
+    EXPECT_EQ(StateOf(newest), "Queued");
+    EXPECT_EQ(HolderOf(newest), std::nullopt);
+}
+
 // Overlap Queue across nodes: a job's second run does not start while its first runs elsewhere.
 TEST_F(LeasesTest, OverlapQueueHoldsAcrossNodes) {
     const RunId first = Queue(queue_job_, 47, "node-a");
