@@ -4,6 +4,7 @@
 //
 //   main.mjs [--quick] [--workloads latency,throughput,limits,punctuality,million,idle,history,scaleout] [--reps N] [--out FILE]
 //            [--peers all|none|ID,...] [--jobs N] [--workers 8,32] [--nodes 1,2,3] [--statements]
+//            [--company-limit N]
 //
 // Everything about the machine comes from the environment scripts/bench sets (BENCH_*).
 import fs from 'node:fs';
@@ -82,6 +83,7 @@ function Options() {
             workers: { type: 'string' },
             statements: { type: 'boolean', default: false },
             nodes: { type: 'string' },
+            'company-limit': { type: 'string' },
         },
     });
     const workloads = values.workloads.split(',').filter(Boolean);
@@ -105,6 +107,9 @@ function Options() {
     }
     if (values.nodes !== undefined) {
         counts.scale_out_nodes = values.nodes.split(',').map((n) => WholeNumber('--nodes', n));
+    }
+    if (values['company-limit'] !== undefined) {
+        counts.company_limit = WholeNumber('--company-limit', values['company-limit']);
     }
     return {
         quick: values.quick,

@@ -108,7 +108,7 @@ export function PrintTable(results) {
     }
     if (workloads.throughput) {
         const t = workloads.throughput;
-        const rows = [[`throughput (${t.jobs} jobs)`, ...Object.keys(t.jobd).map((w) => `${w} workers /s`), 'jobd ÷ this']];
+        const rows = [[`throughput (${t.jobs} jobs${t.company_limit ? `, company limit ${t.company_limit}` : ''})`, ...Object.keys(t.jobd).map((w) => `${w} workers /s`), 'jobd ÷ this']];
         rows.push(['jobd runs of /bin/true', ...Object.values(t.jobd).map((j) => Cell(j.runs_per_s)), '']);
         rows.push(['jobd executeJob calls', ...Object.values(t.jobd).map((j) => Cell(j.execute_calls_per_s)), '']);
         rows.push(['jobd CPU ms per run (not /s)', ...Object.values(t.jobd).map((j) => Cell(j.jobd_cpu_ms_per_run)), '']);

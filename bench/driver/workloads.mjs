@@ -142,7 +142,14 @@ function WarmUpJobs(counts) {
 }
 
 async function JobdThroughput(env, counts, workers) {
-    const node = await new JobdNode(env, `throughput-${workers}`).Start({ workers });
+    // --company-limit: the same runs under workers.per_company_max_concurrent_runs (one company),
+    // which sends every claim through the locks that keep the limit across nodes.
+    const limit = counts.company_limit
+        ? [`workers: {max_concurrent_runs: ${workers}, per_company_max_concurrent_runs: ${counts.company_limit}}`]
+        : [];
+    const node = await new JobdNode(env, `throughput-${workers}`).Start(
+        counts.company_limit ? { extra: limit } : { workers },
+    );
     const client = node.Client({ sockets: kProducerConnections });
     const statements = new JobdStatements(env);
     let last_statements;
@@ -243,7 +250,7 @@ async function PeerThroughput(env, counts, variant, handler, concurrency) {
 }
 
 export async function Throughput(env, counts) {
-    const result = { jobs: counts.throughput, jobd: {}, peers: {} };
+    const result = { jobs: counts.throughput, company_limit: counts.company_limit ?? null, jobd: {}, peers: {} };
     for (const workers of counts.concurrency) {
         result.jobd[workers] = await JobdThroughput(env, counts, workers);
     }
