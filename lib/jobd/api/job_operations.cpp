@@ -211,9 +211,12 @@ json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx) {
         throw Error(ErrorKind::Conflict, Message(MessageId::AlreadyRunning), "jobHandle");
     }
     // With a worker of this node reserved, the run is inserted claimed and starts at once, unless
-    // the engine must decide when (a queue of one job's runs, a per-company limit).
-    const bool start_here = ctx.worker_reserved && job.spec.overlap != Overlap::Queue &&
-                            !ctx.config.workers.per_company_max_concurrent_runs;
+    // the engine must decide when: a queue of one job's runs, or a company at its limit of runs
+    // (checked under the lock its claims take).
+    const bool start_here =
+        ctx.worker_reserved && job.spec.overlap != Overlap::Queue &&
+        store::RoomForRun(
+            tx, job.spec.company, {ctx.config.workers.per_company_max_concurrent_runs});
     // executeJob never touches the job's schedule, retry count or trigger state (contract §9).
     store::NewRun run{.job = job.id,
                       .company = job.spec.company,

@@ -1170,7 +1170,9 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
 
 // The common batch, with no limit to check, is one statement sent without a transaction: one
 // round trip between a free worker and its process (issue #8). Anything else, or a batch whose
-// statement failed to reach the database, takes a transaction.
+// statement failed to reach the database, takes a transaction. A run the statement leaves
+// unclaimed is no longer Queued, or its node has no lease: the locked path would not claim it
+// either (a job's overlap, hence one_at_a_time, is fixed when it is submitted).
 asio::awaitable<std::vector<std::optional<store::RunLaunch>>> Engine::CommitClaims(
     std::vector<ClaimRequest> requests) {
     const std::string node = settings_.node;

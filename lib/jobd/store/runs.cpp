@@ -70,6 +70,12 @@ constexpr const char* kLockClaims = R"sql(
             AND j.overlap = 'Queue'
           ORDER BY 1, 2) k)sql";
 
+// RoomForRun's: kLockClaims' lock of one company, then the count it guards.
+constexpr const char* kLockCompany =
+    "SELECT pg_advisory_xact_lock(1, ($1::bigint % 2147483647)::int)";
+constexpr const char* kRunningOfCompany =
+    "SELECT count(*) FROM runs WHERE company_id = $1 AND state = 'Running'";
+
 // The claims of a batch under the locks of kLockClaims, in one statement, in the order asked
 // (the engine's: executeJob's runs first). A run of an overlap-Queue job starts only when its
 // job has no run Running, and only the batch's first run of that job; under a per-company limit
@@ -444,6 +450,16 @@ std::optional<RunLaunch> ClaimRun(
         }
     }
     return std::move(ClaimRuns(tx, {id}, node, limits).front());
+}
+
+bool RoomForRun(pqxx::work& tx, CompanyId company, const ClaimLimits& limits) {
+    if (!limits.per_company) {
+        return true;
+    }
+    static const Prepared lock{"lock_company", kLockCompany};
+    static const Prepared count{"running_of_company", kRunningOfCompany};
+    lock.Exec(tx, company);
+    return count.Exec1(tx, company)[0].as<int>() < *limits.per_company;
 }
 
 std::vector<std::optional<RunLaunch>> ClaimUnlimitedRuns(pqxx::transaction_base& tx,

@@ -76,6 +76,11 @@ struct ClaimLimits {
     std::optional<int> per_company;  // workers.per_company_max_concurrent_runs; nullopt: none
 };
 
+// Whether `company` may start one more run under `limits`: fewer than limits.per_company of its
+// runs Running on any node. Under a limit it takes the company's claim lock for the rest of `tx`
+// (as ClaimRuns does), so the answer holds until `tx` commits the run it allowed.
+bool RoomForRun(pqxx::work& tx, CompanyId company, const ClaimLimits& limits);
+
 // Queued -> Running on `node`; nullopt when the run is no longer Queued (another node took it,
 // or it was stopped), when `node` has no lease (its row is gone: declared lost), or when
 // starting it would break a limit: its company has `limits.per_company` runs Running on any

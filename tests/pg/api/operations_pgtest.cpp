@@ -149,6 +149,22 @@ TEST_F(OperationsTest, ExecuteOnAReservedWorkerInsertsTheRunClaimed) {
     }
 }
 
+// Under a company limit the same holds while the company has room across the nodes (counted
+// under the lock its claims take); at the limit the run waits Queued for the engine's claim.
+TEST_F(OperationsTest, ExecuteOnAReservedWorkerUnderACompanyLimitIsClaimedWhileThereIsRoom) {
+    config_.workers.per_company_max_concurrent_runs = 2;
+    std::vector<RunState> states;
+    for (int call = 0; call < 3; ++call) {
+        const auto answer = Execute("Allow", nullptr, {}, /*worker_reserved=*/true);
+        const auto handle = ParseRunHandle(answer.at("runHandle").as_string());
+        ASSERT_TRUE(handle);
+        pqxx::connection connection{db_.url()};
+        pqxx::work tx{connection};
+        states.push_back(store::FindRun(tx, *handle)->state);
+    }
+    EXPECT_EQ(states, (std::vector{RunState::Running, RunState::Running, RunState::Queued}));
+}
+
 TEST_F(OperationsTest, ARunIsClaimedOnce) {
     const auto handle = ParseRunHandle(Execute("Allow").at("runHandle").as_string());
     ASSERT_TRUE(handle);
