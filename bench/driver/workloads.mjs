@@ -29,8 +29,19 @@ const kPgBossPollingIntervalMs = 2000; // pollingIntervalSeconds' default
 
 // ---- 1. Trigger latency ----------------------------------------------------------------------
 
+// --company-limit: jobd's config lines for workers.per_company_max_concurrent_runs (the
+// benchmark's one company), whose claims take the locks that keep the limit across nodes;
+// `workers`: max_concurrent_runs beside it (else its default).
+function CompanyLimit(counts, workers) {
+    if (!counts.company_limit) {
+        return [];
+    }
+    const max = workers ? `max_concurrent_runs: ${workers}, ` : '';
+    return [`workers: {${max}per_company_max_concurrent_runs: ${counts.company_limit}}`];
+}
+
 async function JobdLatency(env, counts) {
-    const node = await new JobdNode(env, 'latency').Start({});
+    const node = await new JobdNode(env, 'latency').Start({ extra: CompanyLimit(counts) });
     const client = node.Client({ sockets: 1 });
     const pings = new PingReceiver();
     const statements = new JobdStatements(env);
@@ -128,7 +139,7 @@ async function PeerLatency(env, counts, variant) {
 }
 
 export async function TriggerLatency(env, counts) {
-    const result = { jobd: await JobdLatency(env, counts), peers: {} };
+    const result = { company_limit: counts.company_limit ?? null, jobd: await JobdLatency(env, counts), peers: {} };
     for (const variant of env.peer_variants) {
         result.peers[variant.id] = await PeerLatency(env, counts, variant);
     }
@@ -142,13 +153,8 @@ function WarmUpJobs(counts) {
 }
 
 async function JobdThroughput(env, counts, workers) {
-    // --company-limit: the same runs under workers.per_company_max_concurrent_runs (one company),
-    // which sends every claim through the locks that keep the limit across nodes.
-    const limit = counts.company_limit
-        ? [`workers: {max_concurrent_runs: ${workers}, per_company_max_concurrent_runs: ${counts.company_limit}}`]
-        : [];
     const node = await new JobdNode(env, `throughput-${workers}`).Start(
-        counts.company_limit ? { extra: limit } : { workers },
+        counts.company_limit ? { extra: CompanyLimit(counts, workers) } : { workers },
     );
     const client = node.Client({ sockets: kProducerConnections });
     const statements = new JobdStatements(env);
