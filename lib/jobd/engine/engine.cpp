@@ -599,9 +599,10 @@ asio::awaitable<void> Engine::ScheduleLoop() {
         // The runs the pass inserted Running, known before its commit: if that is in doubt, they
         // are resumed like an API call's.
         auto started = std::make_shared<std::vector<store::RunLaunch>>();
-        auto fire = [grace, node, adopt, reserved, started](pqxx::work& tx) {
+        const store::ClaimLimits limits{settings_.per_company_max_concurrent_runs};
+        auto fire = [grace, node, adopt, reserved, started, limits](pqxx::work& tx) {
             const TimePoint now = Now();
-            FiredBatch batch = FireDue(tx, now, grace, kFireBatch, node, reserved);
+            FiredBatch batch = FireDue(tx, now, grace, kFireBatch, node, reserved, limits);
             *started = batch.started;
             return std::pair(std::move(batch),
                              adopt ? store::QueuedRuns(tx, now, node) : std::vector<Run>{});
@@ -650,10 +651,10 @@ asio::awaitable<void> Engine::ScheduleLoop() {
 }
 
 // Free workers for the runs of a scheduler pass, which then start without a claim (FireDue
-// inserts them Running here). None while runs wait in the queue (they are older) or under a
-// company limit (a claim checks it across the nodes).
+// inserts them Running here, within a company limit's room). None while runs wait in the queue
+// (they are older).
 int Engine::ReserveForFires() {
-    if (!queue_.empty() || settings_.per_company_max_concurrent_runs) {
+    if (!queue_.empty()) {
         return 0;
     }
     int reserved = 0;

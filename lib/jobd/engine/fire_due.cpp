@@ -1,19 +1,43 @@
 #include "jobd/engine/fire_due.hpp"
 
+#include <map>
+#include <vector>
+
 #include "jobd/engine/fire_decision.hpp"
 #include "jobd/store/fires.hpp"
 
 namespace jobd::engine {
+namespace {
+
+// Under a company limit, how many runs each company of `jobs` may start (store::RoomForRuns);
+// empty without a limit or a worker to start them on.
+std::map<CompanyId, int> RoomOfCompanies(pqxx::work& tx,
+                                         const std::vector<Job>& jobs,
+                                         int start_here,
+                                         const store::ClaimLimits& limits) {
+    if (!limits.per_company || start_here == 0) {
+        return {};
+    }
+    std::vector<CompanyId> companies;
+    for (const Job& job : jobs) {
+        companies.push_back(job.spec.company);
+    }
+    return store::RoomForRuns(tx, companies, *limits.per_company);
+}
+
+}  // namespace
 
 FiredBatch FireDue(pqxx::work& tx,
                    TimePoint now,
                    std::chrono::milliseconds misfire_grace,
                    int limit,
                    const std::string& node,
-                   int start_here) {
+                   int start_here,
+                   const store::ClaimLimits& limits) {
     FiredBatch batch;
     const auto jobs = store::LockDueJobs(tx, now, limit);
     batch.jobs = jobs.size();
+    auto room = RoomOfCompanies(tx, jobs, start_here, limits);
     std::vector<store::Fire> fires;
     fires.reserve(jobs.size());
     for (const Job& job : jobs) {
@@ -23,8 +47,13 @@ FiredBatch FireDue(pqxx::work& tx,
             store::InsertSkippedRun(tx, job, decision.scheduled_for, *decision.skip_reason);
             ++batch.skipped;
         }
-        const bool start = run && job.spec.overlap != Overlap::Queue && start_here > 0;
+        auto company_room = room.find(job.spec.company);
+        const bool start = run && job.spec.overlap != Overlap::Queue && start_here > 0 &&
+                           (company_room == room.end() || company_room->second > 0);
         start_here -= start ? 1 : 0;
+        if (start && company_room != room.end()) {
+            --company_room->second;
+        }
         fires.push_back({job.id,
                          job.spec.company,
                          decision.scheduled_for,

@@ -33,12 +33,14 @@ struct FiredBatch {
 // are left to it) and fires each once; a job with several due fires within `misfire_grace` is
 // fired again by the next call. The runs are held by `node`, which queues them, except up to
 // `start_here` of them (free workers `node` has reserved; none of an overlap Queue job, which
-// waits its turn in the queue) inserted Running on it, which it starts without a claim.
+// waits its turn in the queue, nor beyond `limits`' room for its company, counted under the
+// locks claims take) inserted Running on it, which it starts without a claim.
 FiredBatch FireDue(pqxx::work& tx,
                    TimePoint now,
                    std::chrono::milliseconds misfire_grace,
                    int limit,
                    const std::string& node,
-                   int start_here = 0);
+                   int start_here = 0,
+                   const store::ClaimLimits& limits = {});
 
 }  // namespace jobd::engine

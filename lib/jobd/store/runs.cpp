@@ -70,11 +70,14 @@ constexpr const char* kLockClaims = R"sql(
             AND j.overlap = 'Queue'
           ORDER BY 1, 2) k)sql";
 
-// RoomForRun's: kLockClaims' lock of one company, then the count it guards.
-constexpr const char* kLockCompany =
-    "SELECT pg_advisory_xact_lock(1, ($1::bigint % 2147483647)::int)";
-constexpr const char* kRunningOfCompany =
-    "SELECT count(*) FROM runs WHERE company_id = $1 AND state = 'Running'";
+// RoomForRuns': kLockClaims' locks of companies ($1, comma-separated), then the counts they guard.
+constexpr const char* kLockCompanies = R"sql(
+    SELECT pg_advisory_xact_lock(1, (k.company % 2147483647)::int)
+    FROM (SELECT DISTINCT c AS company FROM unnest(string_to_array($1, ',')::bigint[]) AS c
+          ORDER BY 1) k)sql";
+constexpr const char* kRunningOfCompanies = R"sql(
+    SELECT c, (SELECT count(*) FROM runs WHERE company_id = c AND state = 'Running')
+    FROM unnest(string_to_array($1, ',')::bigint[]) AS c)sql";
 
 // The claims of a batch under the locks of kLockClaims, in one statement, in the order asked
 // (the engine's: executeJob's runs first). A run of an overlap-Queue job starts only when its
@@ -452,14 +455,25 @@ std::optional<RunLaunch> ClaimRun(
     return std::move(ClaimRuns(tx, {id}, node, limits).front());
 }
 
-bool RoomForRun(pqxx::work& tx, CompanyId company, const ClaimLimits& limits) {
-    if (!limits.per_company) {
-        return true;
+std::map<CompanyId, int> RoomForRuns(pqxx::work& tx,
+                                     const std::vector<CompanyId>& companies,
+                                     int limit) {
+    std::map<CompanyId, int> room;
+    if (companies.empty()) {
+        return room;
     }
-    static const Prepared lock{"lock_company", kLockCompany};
-    static const Prepared count{"running_of_company", kRunningOfCompany};
-    lock.Exec(tx, company);
-    return count.Exec1(tx, company)[0].as<int>() < *limits.per_company;
+    static const Prepared lock{"lock_companies", kLockCompanies};
+    static const Prepared count{"running_of_companies", kRunningOfCompanies};
+    const std::string list = IdList(companies);
+    lock.Exec(tx, list);
+    for (const auto& row : count.Exec(tx, list)) {
+        room[row[0].as<CompanyId>()] = std::max(0, limit - row[1].as<int>());
+    }
+    return room;
+}
+
+bool RoomForRun(pqxx::work& tx, CompanyId company, const ClaimLimits& limits) {
+    return !limits.per_company || RoomForRuns(tx, {company}, *limits.per_company)[company] > 0;
 }
 
 std::vector<std::optional<RunLaunch>> ClaimUnlimitedRuns(pqxx::transaction_base& tx,

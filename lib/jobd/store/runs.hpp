@@ -1,6 +1,7 @@
 #pragma once
 // Runs (job logs) and their details. Blocking: functions take a store::Pool transaction.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,9 +77,15 @@ struct ClaimLimits {
     std::optional<int> per_company;  // workers.per_company_max_concurrent_runs; nullopt: none
 };
 
-// Whether `company` may start one more run under `limits`: fewer than limits.per_company of its
-// runs Running on any node. Under a limit it takes the company's claim lock for the rest of `tx`
-// (as ClaimRuns does), so the answer holds until `tx` commits the run it allowed.
+// How many more runs each of `companies` may start under a per-company limit of `limit`: the
+// limit less its runs Running on any node (none below 0). Takes the companies' claim locks for
+// the rest of `tx`, in the order ClaimRuns takes them, so the answer holds until `tx` commits the
+// runs it allowed.
+std::map<CompanyId, int> RoomForRuns(pqxx::work& tx,
+                                     const std::vector<CompanyId>& companies,
+                                     int limit);
+
+// Whether `company` may start one more run under `limits` (RoomForRuns; always without a limit).
 bool RoomForRun(pqxx::work& tx, CompanyId company, const ClaimLimits& limits);
 
 // Queued -> Running on `node`; nullopt when the run is no longer Queued (another node took it,

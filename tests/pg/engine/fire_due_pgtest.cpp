@@ -312,6 +312,25 @@ TEST_F(FireDueTest, ABatchOfManyJobsGivesEachItsRunAndItsNextFire) {
     EXPECT_TRUE(NextFire(skipping) > now);
 }
 
+// Under a company limit the pass inserts Running only as many of a company's runs as the limit
+// leaves room for across the nodes (one runs elsewhere here); the others wait Queued for claims.
+TEST_F(FireDueTest, UnderACompanyLimitRunsAreInsertedRunningOnlyWithinItsRoom) {
+    const std::vector<JobId> jobs = AddJobs(4);
+    pqxx::connection connection{db_.url()};
+    const TimePoint now = kStart + seconds(1);
+    pqxx::work tx{connection};
+    store::RegisterNode(tx, "node-a", 1, "test", seconds(30));
+    tx.exec_params0(
+        "INSERT INTO runs (company_id, job_id, trigger, scheduled_for, state, node, started_at) "
+        "VALUES (48, $1, 'Execute', now(), 'Running', 'node-b', now())",
+        jobs[0]);
+    const FiredBatch batch = FireDue(tx, now, kGrace, kBatch, "node-a", 4, {.per_company = 2});
+    tx.commit();
+
+    EXPECT_EQ(batch.started.size(), 1U);
+    EXPECT_EQ(batch.runs.size(), 3U);
+}
+
 // Free workers reserved by the node: that many runs of the pass are inserted Running on it, ready
 // to start without a claim; the others wait Queued, as does a run of an overlap Queue job. A node
 // without a lease (declared lost) starts nothing.
