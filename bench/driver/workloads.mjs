@@ -413,9 +413,11 @@ async function DeleteMany(client, handles) {
 
 export async function Punctuality(env, counts) {
     const workers = counts.punctuality_workers;
-    const node = await new JobdNode(env, 'punctuality').Start({ workers });
+    const node = await new JobdNode(env, 'punctuality').Start(
+        counts.company_limit ? { extra: CompanyLimit(counts, workers) } : { workers },
+    );
     try {
-        return { workers, ...(await MeasurePunctuality(env, counts, node)) };
+        return { workers, company_limit: counts.company_limit ?? null, ...(await MeasurePunctuality(env, counts, node)) };
     } finally {
         await node.Stop();
     }
