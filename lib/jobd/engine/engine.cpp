@@ -614,11 +614,13 @@ asio::awaitable<void> Engine::ScheduleLoop() {
                 fired = co_await db_.Run(std::move(fire));
             } catch (...) {
                 workers_busy_ -= reserved;  // whatever failed: no reservation outlives the pass
+                reserved_for_fires_ = 0;
                 throw;
             }
             const auto& [batch, waiting] = fired;
             adopt = false;
             workers_busy_ -= reserved - static_cast<int>(batch.started.size());
+            reserved_for_fires_ = 0;
             metrics_.FiresClaimed(batch.runs.size() + batch.started.size(), batch.skipped);
             for (const store::RunLaunch& launch : batch.started) {
                 StartClaimed(launch, std::nullopt);
@@ -661,6 +663,7 @@ int Engine::ReserveForFires() {
     while (reserved < kFireBatch && TakeWorker()) {
         ++reserved;
     }
+    reserved_for_fires_ = reserved;
     return reserved;
 }
 
@@ -847,7 +850,9 @@ void Engine::Pump() {
     }
     if (HasFreeWorker()) {
         SeekWork();
-    } else {
+    } else if (reserved_for_fires_ == 0) {
+        // Full, not only lent to a scheduler pass: what the pass does not use comes back after
+        // it, and then starts what came meanwhile (an executeJob call), here.
         asked_for_work_ = false;
         ReleaseQueued();
     }

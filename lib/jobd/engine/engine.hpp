@@ -282,8 +282,9 @@ private:
     // callers; the limit follows settings_.max_concurrent_runs, and is 0 once draining.
     std::atomic<int> workers_busy_{0};
     std::atomic<int> workers_max_;
-    bool scheduling_ = false;  // ScheduleLoop is running
-    int background_ = 0;       // heartbeat, release and take coroutines running
+    bool scheduling_ = false;     // ScheduleLoop is running
+    int reserved_for_fires_ = 0;  // workers a scheduler pass in flight holds (ReserveForFires)
+    int background_ = 0;          // heartbeat, release and take coroutines running
     // Released runs may wait for a node (set by a notification or at start, cleared when a take
     // finds fewer than it asked for and no notification came meanwhile).
     bool maybe_released_ = true;
