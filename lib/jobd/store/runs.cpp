@@ -46,11 +46,6 @@ std::string SelectRuns(const std::string& where) {
 // Statements that list active runs say `ended_at IS NULL` besides the state: the indexes of active
 // runs are partial on that (migration 0010), so only such statements reach them.
 //
-// The state check makes a claim happen once; the node row (its lease) must exist, so a node
-// declared lost starts nothing until it has registered again. KEY SHARE does not wait for the
-// node's own heartbeat, but makes a reaper deleting the row wait for (or skip) this claim.
-// started_at is taken after the limit's lock (clock_timestamp, not the transaction's start), so
-// a run that waited for another's end never appears to start before that end.
 // Claims that check a limit take turns on transaction locks, taken by the first statement of a
 // claim (kLockClaims) before the second counts (kClaimLocked, whose snapshot is taken after the
 // locks): the counts cannot change before the claims commit, so the limits hold across nodes.
@@ -77,7 +72,7 @@ constexpr const char* kLockCompanies = R"sql(
           ORDER BY 1) k)sql";
 constexpr const char* kRunningOfCompanies = R"sql(
     SELECT c, (SELECT count(*) FROM runs WHERE company_id = c AND state = 'Running')
-    FROM unnest(string_to_array($1, ',')::bigint[]) AS c)sql";
+    FROM (SELECT DISTINCT c FROM unnest(string_to_array($1, ',')::bigint[]) AS c) k)sql";
 
 // The claims of a batch under the locks of kLockClaims, in one statement, in the order asked
 // (the engine's: executeJob's runs first). A run of an overlap-Queue job starts only when its

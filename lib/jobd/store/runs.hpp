@@ -103,7 +103,7 @@ std::optional<RunLaunch> ClaimRun(pqxx::work& tx,
 
 // ClaimRun (not resuming) of a batch of runs with no company limit configured, in one statement
 // (so it needs no transaction of its own: issue #8); runs of overlap Queue jobs are left Queued
-// (nullopt): only ClaimRun checks their job's limit. The claims in the order of `ids`.
+// (nullopt): ClaimRuns claims them under their job's lock. The claims in the order of `ids`.
 std::vector<std::optional<RunLaunch>> ClaimUnlimitedRuns(pqxx::transaction_base& tx,
                                                          const std::vector<RunId>& ids,
                                                          const std::string& node);
