@@ -85,11 +85,14 @@ public:
         OnIo([this, refuse] { refuse_ = refuse; });
     }
 
-    void CutAfterCommits(int count) {
-        OnIo([this, count] { commit_cuts_ = count; });
+    void CutAfter(std::string marker, int count) {
+        OnIo([this, &marker, count] {
+            cut_marker_ = std::move(marker);
+            cuts_left_ = count;
+        });
     }
 
-    int CommitsCut() const { return commits_cut_.load(); }
+    int Cuts() const { return cuts_.load(); }
 
     int Accepted() const { return accepted_.load(); }
 
@@ -175,8 +178,8 @@ private:
             pair->Close();
             return;
         }
-        if (upstream && CutsThisCommit(pair->up, n)) {
-            // The client is gone; the server still reads the COMMIT, commits and answers, and
+        if (upstream && CutsHere(pair->up, n)) {
+            // The client is gone; the server still reads the query, commits and answers, and
             // the down pump then fails on the client and closes the pair.
             Reset(pair->client);
             boost::system::error_code ignored;
@@ -186,15 +189,14 @@ private:
         Pump(pair, upstream);
     }
 
-    // A chunk from a client holding a COMMIT query, while cuts are asked for.
-    bool CutsThisCommit(const std::array<char, 16384>& buffer, std::size_t n) {
-        constexpr std::string_view kCommit = "COMMIT";
-        if (commit_cuts_ <= 0 ||
-            std::string_view(buffer.data(), n).find(kCommit) == std::string_view::npos) {
+    // A chunk from a client holding the marker, while cuts are asked for.
+    bool CutsHere(const std::array<char, 16384>& buffer, std::size_t n) {
+        if (cuts_left_ <= 0 ||
+            std::string_view(buffer.data(), n).find(cut_marker_) == std::string_view::npos) {
             return false;
         }
-        --commit_cuts_;
-        ++commits_cut_;
+        --cuts_left_;
+        ++cuts_;
         return true;
     }
 
@@ -203,8 +205,9 @@ private:
     tcp::endpoint target_;
     std::list<std::shared_ptr<Pair>> pairs_;
     bool refuse_ = false;
-    int commit_cuts_ = 0;
-    std::atomic<int> commits_cut_{0};
+    std::string cut_marker_;
+    int cuts_left_ = 0;
+    std::atomic<int> cuts_{0};
     std::atomic<int> accepted_{0};
     std::thread thread_;
 };
@@ -226,12 +229,12 @@ void TcpProxy::Refuse(bool refuse) {
     impl_->Refuse(refuse);
 }
 
-void TcpProxy::CutAfterCommits(int count) {
-    impl_->CutAfterCommits(count);
+void TcpProxy::CutAfter(std::string marker, int count) {
+    impl_->CutAfter(std::move(marker), count);
 }
 
-int TcpProxy::CommitsCut() const {
-    return impl_->CommitsCut();
+int TcpProxy::Cuts() const {
+    return impl_->Cuts();
 }
 
 int TcpProxy::Accepted() const {

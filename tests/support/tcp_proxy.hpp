@@ -31,13 +31,14 @@ public:
     // true: every new connection is reset as soon as it is accepted; false: forwarded again.
     void Refuse(bool refuse);
 
-    // The next `count` COMMITs a client sends are forwarded, then that client's connection is
-    // reset before the answer comes back: the server commits, the client never learns it (a
-    // commit "in doubt"). The server side is closed once it has answered.
-    void CutAfterCommits(int count);
+    // The next `count` messages a client sends that hold `marker` ("COMMIT", or a prepared
+    // statement's name, which each execution of it carries) are forwarded, then that client's
+    // connection is reset before the answer comes back: the server commits, the client never
+    // learns it (a commit "in doubt"). The server side is closed once it has answered.
+    void CutAfter(std::string marker, int count);
 
-    // COMMITs cut so far.
-    int CommitsCut() const;
+    // Connections cut so far by CutAfter.
+    int Cuts() const;
 
     // Connections forwarded so far (for asserting that a test's fault really hit something).
     int Accepted() const;

@@ -1,5 +1,8 @@
 #include "jobd/store/pool.hpp"
 
+#include <chrono>
+#include <thread>
+
 namespace jobd::store {
 
 Error UnavailableError(const pqxx::failure& failure) {
@@ -68,14 +71,42 @@ void Pool::Fail(Lease& lease, const pqxx::failure& failure) {
 }
 
 void Pool::FailInDoubt(Lease& lease, const pqxx::failure& failure) {
+    const int backend = lease.backend_pid();
     lease.Discard();
     ++errors_;
+    AwaitBackendEnd(backend);
     throw Error(
         ErrorKind::Unavailable,
         Message(MessageId::DatabaseCommitInDoubt, {{"problem", FirstLine(failure.what())}}));
 }
 
-Pool::Lease::Lease(Pool& pool) : pool_(pool), connection_(pool.Acquire(reused_)) {
+// The statement or COMMIT whose answer was lost may still be on its way to the server, or under
+// way there, when the caller goes on to resume what it may have written (a claim of the runs it
+// may have inserted, on another connection): that would miss a commit landing just after. So
+// the connection's server process is waited for: it ends once it has run what it had received
+// and found its client gone. Bounded, then ended (a commit under way completes); best effort: a
+// server that cannot be reached ended it already (a restart).
+void Pool::AwaitBackendEnd(int pid) {
+    constexpr auto kPoll = std::chrono::milliseconds(5);
+    constexpr int kPolls = 400;
+    try {
+        pqxx::connection connection{url_};
+        pqxx::nontransaction tx{connection};
+        for (int poll = 0; poll < kPolls; ++poll) {
+            if (tx.exec_params1("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid)[0]
+                    .as<int>() == 0) {
+                return;
+            }
+            std::this_thread::sleep_for(kPoll);
+        }
+        tx.exec_params("SELECT pg_terminate_backend($1, 5000)", pid);
+    } catch (const std::exception&) {
+        // Unreachable, or not allowed to end it: the caller learns the doubt all the same.
+    }
+}
+
+Pool::Lease::Lease(Pool& pool)
+    : pool_(pool), connection_(pool.Acquire(reused_)), backend_pid_(connection_->backendpid()) {
     ++pool_.in_use_;
 }
 

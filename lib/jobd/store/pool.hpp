@@ -11,8 +11,9 @@
 // joins the threads.
 // Throws: whatever the work function throws reaches the caller; a connection that cannot be made
 // or breaks becomes jobd::Error(Unavailable, "database: ..."); one that breaks during COMMIT is
-// Unavailable with CommitInDoubt() true. A call that found its idle connection cut runs again
-// on another (see Execute).
+// Unavailable with CommitInDoubt() true, thrown once its server process has ended (or cannot be
+// reached): what it committed is visible by then. A call that found its idle connection cut
+// runs again on another (see Execute).
 // A LISTEN connection is not pooled: make it from the same URL and watch its socket on the io
 // thread.
 
@@ -127,6 +128,7 @@ private:
     [[noreturn]] void Fail(Lease& lease, const pqxx::failure& failure);
     // The connection broke while COMMIT was under way: the transaction may have committed.
     [[noreturn]] void FailInDoubt(Lease& lease, const pqxx::failure& failure);
+    void AwaitBackendEnd(int pid);
 
     const std::string url_;
     const int size_;
@@ -158,10 +160,14 @@ public:
 
     void Discard() { connection_.reset(); }
 
+    // The server process of the connection (known while it was open).
+    int backend_pid() const { return backend_pid_; }
+
 private:
     Pool& pool_;
     bool reused_ = false;
     std::unique_ptr<pqxx::connection> connection_;
+    int backend_pid_ = 0;
 };
 
 template <typename Tx, typename Fn>

@@ -271,8 +271,8 @@ TEST_F(OutageTest, CommitsInDoubtAreNeverWrittenTwice) {
     StartCalls();
     ASSERT_TRUE(AcceptsAgain(5));
     for (int cut = 1; cut <= 25; ++cut) {
-        proxy_.CutAfterCommits(1);
-        ASSERT_TRUE(WaitFor([&] { return proxy_.CommitsCut() == cut; }, std::chrono::seconds(20)))
+        proxy_.CutAfter("COMMIT", 1);
+        ASSERT_TRUE(WaitFor([&] { return proxy_.Cuts() == cut; }, std::chrono::seconds(20)))
             << daemon_.Log();
     }
     ASSERT_TRUE(AcceptsAgain()) << daemon_.Log();
