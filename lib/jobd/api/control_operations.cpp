@@ -33,7 +33,7 @@ std::optional<TimePoint> NextFireFromNow(const Job& job, TimePoint now) {
 
 }  // namespace
 
-Job JobOfRequest(const OperationContext& ctx, pqxx::work& tx, store::JobLock lock) {
+Job JobOfRequest(const OperationContext& ctx, pqxx::transaction_base& tx, store::JobLock lock) {
     const CompanyId company = ctx.params.RequireCompany();
     const JobHandle handle = ctx.params.RequireJobHandle();
     // The job's row proves its company exists: a caller allowed in the company finds a live job

@@ -12,6 +12,6 @@ namespace jobd::api {
 // Authorizes the caller for companyHandle; the jobHandle must be of that company (else
 // NotMember, 20006) and name a live job (else NotFound), its row held as `lock` says until the
 // transaction ends.
-Job JobOfRequest(const OperationContext& ctx, pqxx::work& tx, store::JobLock lock);
+Job JobOfRequest(const OperationContext& ctx, pqxx::transaction_base& tx, store::JobLock lock);
 
 }  // namespace jobd::api

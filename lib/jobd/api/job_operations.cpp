@@ -205,37 +205,49 @@ json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
     return {{"jobHandle", ToString(JobHandle{spec.company, spec.name})}};
 }
 
-json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx) {
-    const auto job = JobOfRequest(ctx, tx, store::JobLock::ForNewRun);
-    if (job.spec.overlap == Overlap::Forbid && job.active_runs > 0) {
+json::object ExecuteJob(OperationContext& ctx, pqxx::transaction_base& tx) {
+    const CompanyId company = ctx.params.RequireCompany();
+    const JobHandle handle = ctx.params.RequireJobHandle();
+    // A caller allowed in the company who names one of its jobs: the run's statement finds the
+    // job, checks its overlap and the company's room, and inserts the run. Running at once on
+    // a worker reserved here, unless the engine must decide when (a queue of one job's runs, a
+    // company at its limit of runs): then Queued, held by this node, which starts it or, with no
+    // free worker, releases it to the others. executeJob never touches the job's schedule, retry
+    // count or trigger state (contract §9).
+    if (handle.company == company && ctx.MayCallIfCompanyExists(company)) {
+        if (ctx.reserved_run) {
+            ctx.effects.unconfirmed = engine::QueuedRun{*ctx.reserved_run, company};
+        }
+        auto launch =
+            store::ExecuteRun(tx,
+                              {.id = ctx.reserved_run,
+                               .job = handle,
+                               .asked_at = ctx.now,
+                               .submit_user = ctx.principal.user,
+                               .node = ctx.config.node.name,
+                               .worker_free = ctx.worker_reserved,
+                               .limits = {ctx.config.workers.per_company_max_concurrent_runs}});
+        ctx.effects.unconfirmed.reset();
+        if (launch) {
+            const Run& run = launch->run;
+            if (run.state == RunState::Running) {
+                ctx.effects.start_claimed = std::move(launch);
+            } else {
+                ctx.effects.run_now.push_back(engine::QueuedRunOf(run));
+            }
+            return {{"runHandle", ToString(RunHandle{company, handle.name, run.id})}};
+        }
+    }
+    // No run: why not, in the order that picks the fault. Unknown company or job, or a caller
+    // not allowed, throw here; a job found is one with overlap Forbid that has a run active, or
+    // one deleted while the statement ran (the job found now replaced it).
+    const Job job = JobOfRequest(ctx, tx, store::JobLock::None);
+    if (job.spec.overlap == Overlap::Forbid) {
         throw Error(ErrorKind::Conflict, Message(MessageId::AlreadyRunning), "jobHandle");
     }
-    // With a worker of this node reserved, the run is inserted claimed and starts at once, unless
-    // the engine must decide when: a queue of one job's runs, or a company at its limit of runs
-    // (checked under the lock its claims take).
-    const bool start_here =
-        ctx.worker_reserved && job.spec.overlap != Overlap::Queue &&
-        store::RoomForRun(
-            tx, job.spec.company, {ctx.config.workers.per_company_max_concurrent_runs});
-    // executeJob never touches the job's schedule, retry count or trigger state (contract §9).
-    store::NewRun run{.job = job.id,
-                      .company = job.spec.company,
-                      .trigger = Trigger::Execute,
-                      .scheduled_for = ctx.now,
-                      .submit_user = ctx.principal.user};
-    RunId id = 0;
-    if (start_here) {
-        run.running_on = ctx.config.node.name;
-        ctx.effects.start_claimed = store::InsertRunningRun(tx, run);
-        id = ctx.effects.start_claimed->run.id;
-    } else {
-        // Held by this node, which starts it or, with no free worker, releases it to the others.
-        run.holder = ctx.config.node.name;
-        id = store::InsertRun(tx, run);
-        ctx.effects.run_now.push_back(
-            {id, job.spec.company, job.id, job.spec.overlap == Overlap::Queue});
-    }
-    return {{"runHandle", ToString(RunHandle{job.spec.company, job.spec.name, id})}};
+    throw Error(ErrorKind::NotFound,
+                Message(MessageId::NoSuchJob, {{"job", ToString(handle)}}),
+                "jobHandle");
 }
 
 }  // namespace jobd::api

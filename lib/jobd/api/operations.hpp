@@ -11,7 +11,8 @@ namespace jobd::api {
 
 // job_operations.cpp
 boost::json::object SubmitJob(OperationContext& ctx, pqxx::work& tx);
-boost::json::object ExecuteJob(OperationContext& ctx, pqxx::work& tx);
+// Its writes are one statement: it also runs without a transaction (Service).
+boost::json::object ExecuteJob(OperationContext& ctx, pqxx::transaction_base& tx);
 
 // control_operations.cpp
 boost::json::object StopJob(OperationContext& ctx, pqxx::work& tx);

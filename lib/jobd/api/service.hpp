@@ -1,7 +1,8 @@
 #pragma once
 // The operation table behind both encodings (contract §5, §6): authenticates a Call, authorizes
-// it, runs the operation in one database transaction on the store pool, then hands the engine
-// what the committed transaction asked for (runs to queue, runs to stop).
+// it, runs the operation in one database transaction on the store pool (executeJob without one:
+// its writes are one statement), then hands the engine what the committed transaction asked for
+// (runs to queue, runs to stop).
 //
 // Threads: Handle() may be awaited from any connection strand; it resumes there. Reload() from
 // any thread.
@@ -26,11 +27,11 @@
 #include "jobd/engine/queued_run.hpp"
 #include "jobd/model/enums.hpp"
 #include "jobd/model/job.hpp"
+#include "jobd/store/accounts.hpp"
 #include "jobd/store/runs.hpp"
 
 namespace jobd::store {
 class Pool;
-struct UserRecord;
 }  // namespace jobd::store
 
 namespace jobd::engine {
@@ -52,6 +53,9 @@ struct Effects {
     std::vector<engine::QueuedRun> run_now;  // executeJob, submitJob without a time: ahead
     // executeJob on a worker reserved for it: the run committed Running on this node.
     std::optional<store::RunLaunch> start_claimed;
+    // executeJob without a transaction, while its insert is under way: the run as far as it is
+    // known before (its reserved id), resumed by that id if the insert's commit is in doubt.
+    std::optional<engine::QueuedRun> unconfirmed;
     std::vector<RunId> stop;
     std::vector<Run> cancelled;   // stopJob, deleteJob: queued runs ended Stopped
     bool wake_scheduler = false;  // a job's next fire was set or changed
@@ -61,7 +65,7 @@ struct Effects {
 struct OperationContext {
     // The caller's role in `company` allows this operation; else UnknownCompany (20000),
     // NotMember (20006) or NoPermission (20003).
-    Role Authorize(pqxx::work& tx, CompanyId company) const;
+    Role Authorize(pqxx::transaction_base& tx, CompanyId company) const;
 
     // Whether Authorize would pass if `company` exists: the caller is IpsAdmin or has a role in
     // it that allows this operation. Asks nothing of the database.
@@ -85,6 +89,8 @@ struct OperationContext {
     Effects effects;
     // executeJob: this node's engine reserved a worker for the run (Engine::ReserveWorker).
     const bool worker_reserved = false;
+    // executeJob without a transaction: the id its run gets (store::Reserve::RunId).
+    const std::optional<RunId> reserved_run = std::nullopt;
 };
 
 using OperationFn = boost::json::object (*)(OperationContext&, pqxx::work&);
@@ -114,8 +120,14 @@ public:
 
 private:
     std::shared_ptr<const config::Config> Config() const;
+
+    struct Caller {
+        Principal principal;
+        std::optional<RunId> reserved_run;  // asked for with store::Reserve::RunId
+    };
+
     // Store pool thread.
-    Principal Authenticate(pqxx::work& tx, const Call& call);
+    Caller Authenticate(pqxx::transaction_base& tx, const Call& call, store::Reserve reserve);
     bool PasswordMatches(const store::UserRecord& user,
                          const std::string& password,
                          std::chrono::steady_clock::time_point now);

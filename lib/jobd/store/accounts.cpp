@@ -13,20 +13,28 @@ constexpr const char* kUserColumns = R"sql(
 constexpr const char* kMembershipJoin = R"sql(
     LEFT JOIN memberships m ON m.user_id = u.id)sql";
 
-std::string SelectUser(const std::string& from_where) {
-    return std::string(kUserColumns) + " " + from_where;
+// A run id when $2 asks for one (Reserve::RunId), taken once whatever the rows: a CTE with a
+// volatile function is evaluated once.
+constexpr const char* kReservedRun = R"sql(
+    reserved AS (
+        SELECT CASE WHEN $2 THEN nextval(pg_get_serial_sequence('runs', 'id')) END AS id))sql";
+
+// A user with the reserved id as the last column: the CTEs of `with`, then `from` (users u).
+std::string SelectUserReserving(const std::string& with, const std::string& from) {
+    return "WITH " + with + kReservedRun + " " + kUserColumns + ", reserved.id " + from +
+           kMembershipJoin + " CROSS JOIN reserved";
 }
 
 // last_used_at is stamped at most once a minute, and never waits: with every request stamping
 // it, all requests with one token queued behind each other's row lock until commit (an fsync
 // each), which capped a token's callers at about one request per commit (bench/README.md).
 constexpr const char* kUserByToken = R"sql(
-    WITH token AS (SELECT id, user_id FROM api_tokens WHERE token_sha256 = $1),
+    token AS (SELECT id, user_id FROM api_tokens WHERE token_sha256 = $1),
     touch AS (
         UPDATE api_tokens SET last_used_at = now()
         WHERE id = (SELECT t.id FROM api_tokens t JOIN token ON token.id = t.id
                     WHERE t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'
-                    FOR UPDATE OF t SKIP LOCKED))
+                    FOR UPDATE OF t SKIP LOCKED)),
     )sql";
 
 constexpr const char* kCompanyExists = "SELECT 1 FROM companies WHERE id = $1";
@@ -63,6 +71,9 @@ std::optional<UserRecord> ReadUser(const pqxx::result& rows) {
     user.email = rows[0][1].as<std::string>();
     user.password_hash = Nullable<std::string>(rows[0][2]);
     user.is_ips_admin = rows[0][3].as<bool>();
+    if (rows.columns() > 6) {
+        user.reserved_run = Nullable<RunId>(rows[0][6]);
+    }
     for (const auto& row : rows) {
         if (row[4].is_null()) {
             continue;  // no membership
@@ -76,28 +87,25 @@ std::optional<UserRecord> ReadUser(const pqxx::result& rows) {
 
 }  // namespace
 
-std::optional<UserRecord> FindUserByEmail(pqxx::work& tx, const std::string& email) {
-    static const Prepared find{"find_user_by_email",
-                               SelectUser(std::string("FROM users u") + kMembershipJoin +
-                                          " WHERE lower(u.email) = lower($1)")};
-    return ReadUser(find.Exec(tx, email));
+std::optional<UserRecord> FindUserByEmail(pqxx::transaction_base& tx,
+                                          const std::string& email,
+                                          Reserve reserve) {
+    static const Prepared find{
+        "find_user_by_email",
+        SelectUserReserving("", "FROM users u") + " WHERE lower(u.email) = lower($1)"};
+    return ReadUser(find.Exec(tx, email, reserve == Reserve::RunId));
 }
 
-std::optional<UserRecord> FindUserById(pqxx::work& tx, UserId id) {
-    return ReadUser(tx.exec_params(
-        SelectUser(std::string("FROM users u") + kMembershipJoin + " WHERE u.id = $1"), id));
-}
-
-std::optional<UserRecord> FindUserByToken(pqxx::work& tx, const std::string& token_digest) {
+std::optional<UserRecord> FindUserByToken(pqxx::transaction_base& tx,
+                                          const std::string& token_digest,
+                                          Reserve reserve) {
     static const Prepared find{
         "find_user_by_token",
-        std::string(kUserByToken) +
-            SelectUser(std::string("FROM token JOIN users u ON u.id = token.user_id") +
-                       kMembershipJoin)};
-    return ReadUser(find.Exec(tx, token_digest));
+        SelectUserReserving(kUserByToken, "FROM token JOIN users u ON u.id = token.user_id")};
+    return ReadUser(find.Exec(tx, token_digest, reserve == Reserve::RunId));
 }
 
-bool CompanyExists(pqxx::work& tx, CompanyId company) {
+bool CompanyExists(pqxx::transaction_base& tx, CompanyId company) {
     return !tx.exec_params(kCompanyExists, company).empty();
 }
 

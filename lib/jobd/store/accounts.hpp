@@ -19,18 +19,26 @@ struct UserRecord {
     std::string email;
     std::optional<std::string> password_hash;
     bool is_ips_admin = false;
-    std::map<CompanyId, Role> roles;  // memberships
+    std::map<CompanyId, Role> roles;    // memberships
+    std::optional<RunId> reserved_run;  // Reserve::RunId
 };
 
+// What a user lookup also takes in its round trip. Reserve::RunId: the id of the run an
+// executeJob call inserts next. That insert commits by itself (issue #8): when its connection
+// breaks, the run it may have committed is known only by an id taken before (api::Service).
+enum class Reserve { Nothing, RunId };
+
 // Case-insensitive e-mail match; nullopt when no such user.
-std::optional<UserRecord> FindUserByEmail(pqxx::work& tx, const std::string& email);
+std::optional<UserRecord> FindUserByEmail(pqxx::transaction_base& tx,
+                                          const std::string& email,
+                                          Reserve reserve = Reserve::Nothing);
 
 // The token's SHA-256 (auth::TokenDigest); also stamps last_used_at (at most once a minute).
-std::optional<UserRecord> FindUserByToken(pqxx::work& tx, const std::string& token_digest);
+std::optional<UserRecord> FindUserByToken(pqxx::transaction_base& tx,
+                                          const std::string& token_digest,
+                                          Reserve reserve = Reserve::Nothing);
 
-std::optional<UserRecord> FindUserById(pqxx::work& tx, UserId id);
-
-bool CompanyExists(pqxx::work& tx, CompanyId company);
+bool CompanyExists(pqxx::transaction_base& tx, CompanyId company);
 
 // Creates a company; `handle` picks its id (IPS demo company 47). Conflict when the name or id
 // is taken.

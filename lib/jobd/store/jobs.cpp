@@ -119,24 +119,7 @@ void CompleteJob(pqxx::work& tx, JobId id) {
     tx.exec_params0(kCompleteJob, id);
 }
 
-std::optional<Job> FindJob(pqxx::work& tx, const JobHandle& handle, JobLock lock) {
-    if (lock == JobLock::ForNewRun) {
-        // A job that may run concurrently with itself only needs to stay alive until the new
-        // run commits: KEY SHARE (which the run's foreign key takes anyway) lets concurrent
-        // executeJob calls on it go on together, and still makes stopJob and deleteJob (FOR
-        // UPDATE) wait for them. It needs no fresh count of its runs, so it is locked and read
-        // in one round trip (issue #8).
-        static const Prepared share{
-            "share_job_for_new_run",
-            SelectJobs("j.company_id = $1 AND j.name = $2 AND j.overlap <> 'Forbid'") +
-                " FOR KEY SHARE OF j"};
-        const auto rows = share.Exec(tx, handle.company, handle.name);
-        if (!rows.empty()) {
-            return ReadJob(rows[0]);
-        }
-        // Forbid (or no such job): the exclusive lock decides.
-        lock = JobLock::Exclusive;
-    }
+std::optional<Job> FindJob(pqxx::transaction_base& tx, const JobHandle& handle, JobLock lock) {
     // Locking is its own statement: in READ COMMITTED the next statement's snapshot then sees
     // the runs that the transaction we waited for committed (active_runs is counted fresh).
     if (lock == JobLock::Exclusive &&

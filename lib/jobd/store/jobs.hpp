@@ -28,14 +28,12 @@ enum class JobLock {
     None,
     // Operations on one job (stop, pause, resume, delete) happen one after another.
     Exclusive,
-    // executeJob: Exclusive under overlap Forbid (its check of the active runs must not race);
-    // otherwise shared with other executeJob calls, exclusive against stop and delete, and
-    // read in the locking statement: active_runs is then as of that statement's snapshot.
-    ForNewRun,
 };
 
 // The live (not deleted) job with this handle.
-std::optional<Job> FindJob(pqxx::work& tx, const JobHandle& handle, JobLock lock = JobLock::None);
+std::optional<Job> FindJob(pqxx::transaction_base& tx,
+                           const JobHandle& handle,
+                           JobLock lock = JobLock::None);
 
 // Jobs with something to fire (execSchedule or execTime), optionally one company's / one job's.
 struct ScheduledJobFilter {

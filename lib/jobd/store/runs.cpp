@@ -171,6 +171,13 @@ std::string SelectLaunches(const std::string& with, const std::string& rows) {
            " r JOIN jobs j ON j.id = r.job_id LEFT JOIN users u ON u.id = r.submit_user_id";
 }
 
+// The launch jobd_execute_run returns: its run and job as they were written and read, since the
+// statement's own snapshot, taken before the call, may not see a job created meanwhile.
+constexpr const char* kExecuteRunFrom = R"sql(
+    FROM jobd_execute_run($1, $2, $3, jobd_ts($4), $5, $6, $7, $8) x
+    CROSS JOIN LATERAL (SELECT (x.run).*) r CROSS JOIN LATERAL (SELECT (x.job).*) j
+    LEFT JOIN users u ON u.id = r.submit_user_id)sql";
+
 std::string ClaimReturningLaunch(const char* claim) {
     return SelectLaunches(std::string("WITH claimed AS (") + claim + ")", "claimed");
 }
@@ -421,12 +428,18 @@ RunId InsertRun(pqxx::work& tx, const NewRun& run) {
     return ExecInsertRun(tx, insert, run)[0].as<RunId>();
 }
 
-RunLaunch InsertRunningRun(pqxx::work& tx, const NewRun& run) {
-    static const Prepared insert{
-        "insert_running_run",
-        SelectLaunches(std::string("WITH inserted AS (") + kInsertRun + " RETURNING runs.*)",
-                       "inserted")};
-    return ReadLaunchRow(ExecInsertRun(tx, insert, run));
+std::optional<RunLaunch> ExecuteRun(pqxx::transaction_base& tx, const ExecuteRequest& request) {
+    static const Prepared execute{
+        "execute_run", std::string("SELECT ") + kRunColumns + kJobSpecColumns + kExecuteRunFrom};
+    return LaunchIn(execute.Exec(tx,
+                                 request.id,
+                                 request.job.company,
+                                 request.job.name,
+                                 ToMicros(request.asked_at),
+                                 request.submit_user,
+                                 request.node,
+                                 request.worker_free,
+                                 request.limits.per_company));
 }
 
 std::vector<RunLaunch> LaunchesOf(pqxx::work& tx, const std::vector<RunId>& ids) {
@@ -470,10 +483,6 @@ std::map<CompanyId, int> RoomForRuns(pqxx::work& tx,
         room[row[0].as<CompanyId>()] = std::max(0, limit - row[1].as<int>());
     }
     return room;
-}
-
-bool RoomForRun(pqxx::work& tx, CompanyId company, const ClaimLimits& limits) {
-    return !limits.per_company || RoomForRuns(tx, {company}, *limits.per_company)[company] > 0;
 }
 
 std::vector<std::optional<RunLaunch>> ClaimUnlimitedRuns(pqxx::transaction_base& tx,

@@ -64,10 +64,6 @@ struct RunLaunch {
     JobSpec job;
 };
 
-// Inserts the run Running on `run.running_on` and returns what starting it needs, in one round
-// trip (executeJob's path: issue #8).
-RunLaunch InsertRunningRun(pqxx::work& tx, const NewRun& run);
-
 // What starting each of the runs needs (runs a scheduler pass inserted Running), in id order, in
 // one round trip.
 std::vector<RunLaunch> LaunchesOf(pqxx::work& tx, const std::vector<RunId>& ids);
@@ -85,8 +81,24 @@ std::map<CompanyId, int> RoomForRuns(pqxx::work& tx,
                                      const std::vector<CompanyId>& companies,
                                      int limit);
 
-// Whether `company` may start one more run under `limits` (RoomForRuns; always without a limit).
-bool RoomForRun(pqxx::work& tx, CompanyId company, const ClaimLimits& limits);
+// An executeJob call's run (contract §5), as the caller asked for it.
+struct ExecuteRequest {
+    std::optional<RunId> id;  // reserved beforehand (FindUserByToken); nullopt: the next one
+    JobHandle job;
+    TimePoint asked_at;  // the run's scheduled_for
+    std::optional<UserId> submit_user;
+    std::string node;          // this node: it holds the run, or runs it
+    bool worker_free = false;  // a worker of `node` is reserved for the run
+    ClaimLimits limits;
+};
+
+// Inserts the run of `request.job` if that job is alive and, under overlap Forbid, has no run
+// Queued or Running: Running on `node` when a worker is free for it, its job does not queue its
+// runs (overlap Queue) and its company has room under the limits, else Queued and held by
+// `node`. Returns the run with what starting it needs; nullopt when nothing was inserted (the
+// caller finds out why). One statement (jobd_execute_run, migration 0011): without a transaction
+// it commits by itself, one round trip (issue #8).
+std::optional<RunLaunch> ExecuteRun(pqxx::transaction_base& tx, const ExecuteRequest& request);
 
 // Queued -> Running on `node`; nullopt when the run is no longer Queued (another node took it,
 // or it was stopped), when `node` has no lease (its row is gone: declared lost), or when

@@ -30,6 +30,10 @@ constexpr const char* kChattyArgv =
     R"(["/bin/sh","-c","for i in 1 2 3 4 5 6 7 8 9 10; do echo line $i; sleep 0.1; done"])";
 constexpr int kChattyLines = 10;
 
+// An execution of executeJob's prepared statement: its Bind message names the unnamed portal,
+// then the statement (the statement's Parse has its length before the name).
+const std::string kExecuteRunBind("\0execute_run\0", 13);
+
 struct CallResult {
     int status = 0;
     std::string body;
@@ -258,7 +262,9 @@ TEST_F(OutageTest, ConnectionsDroppedAndRefusedWhileRunsAndCallsGoOn) {
 
 // The answer to a COMMIT is lost after the server committed (the outcome "in doubt"), for
 // claims, output batches, ends, retries, fires and API calls alike: each write is repeated and
-// must find what its first attempt committed.
+// must find what its first attempt committed. Every other cut loses the answer to executeJob's
+// own statement, which commits without a COMMIT (store::ExecuteRun): its run, when inserted,
+// must still run (and end) exactly once.
 TEST_F(OutageTest, CommitsInDoubtAreNeverWrittenTwice) {
     // Fires every second: scheduler passes are in doubt too.
     ASSERT_EQ(daemon_
@@ -271,7 +277,7 @@ TEST_F(OutageTest, CommitsInDoubtAreNeverWrittenTwice) {
     StartCalls();
     ASSERT_TRUE(AcceptsAgain(5));
     for (int cut = 1; cut <= 25; ++cut) {
-        proxy_.CutAfter("COMMIT", 1);
+        proxy_.CutAfter(cut % 2 == 0 ? kExecuteRunBind : "COMMIT", 1);
         ASSERT_TRUE(WaitFor([&] { return proxy_.Cuts() == cut; }, std::chrono::seconds(20)))
             << daemon_.Log();
     }
@@ -289,6 +295,50 @@ TEST_F(OutageTest, CommitsInDoubtAreNeverWrittenTwice) {
     }
     std::cout << "api calls in doubt=" << in_doubt << '\n';
     ExpectEveryOutcomeOnce();
+}
+
+// executeJob's statement commits by itself (store::ExecuteRun). When its answer is lost, the
+// call answers 503 (it may have been carried out) and its run, inserted or not, is looked for by
+// the id reserved before: it runs once, whether it was inserted Running on this node (a worker
+// was free for it) or Queued, held by this node (overlap Queue), instead of staying unseen, and
+// its job blocked, until the node restarts.
+TEST_F(OutageTest, AnExecuteJobWhoseStatementIsInDoubtRunsOnce) {
+    for (const std::string overlap : {"Allow", "Queue"}) {
+        const std::string job = "quick" + overlap;
+        ASSERT_EQ(daemon_
+                      .Json("submitJob",
+                            R"({"companyHandle":"47","jobName":")" + job +
+                                R"(","execSchedule":"0 0 0 1 1 ?","overlap":")" + overlap +
+                                R"(","commandJob":{"argv":["/bin/true"]}})",
+                            "admin@example.com")
+                      .status,
+                  200);
+        const int cuts = proxy_.Cuts();
+        proxy_.CutAfter(kExecuteRunBind, 1);
+        const auto answer =
+            daemon_.Json("executeJob",
+                         R"({"companyHandle":"47","jobHandle":"47|)" + job + R"(|"})",
+                         "admin@example.com");
+        ASSERT_EQ(proxy_.Cuts(), cuts + 1) << answer.body;
+        EXPECT_EQ(answer.status, 503) << answer.body;
+        EXPECT_NE(answer.body.find("may have been carried out"), std::string::npos) << answer.body;
+        const auto states = [&] {
+            return Sql([&](pqxx::work& tx) {
+                std::vector<std::string> found;
+                for (const auto& row :
+                     tx.exec_params("SELECT r.state FROM runs r JOIN jobs j ON j.id = r.job_id "
+                                    "WHERE j.name = $1 ORDER BY r.id",
+                                    job)) {
+                    found.push_back(row[0].as<std::string>());
+                }
+                return found;
+            });
+        };
+        EXPECT_TRUE(WaitFor([&] { return states() == std::vector<std::string>{"Succeeded"}; },
+                            std::chrono::seconds(20)))
+            << overlap << ": " << states().size() << " runs\n"
+            << daemon_.Log();
+    }
 }
 
 // /healthz names what is wrong (docs/operations.md): the database and the log directory.

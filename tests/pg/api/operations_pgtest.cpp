@@ -1,6 +1,7 @@
 // The operations against a real PostgreSQL: what concurrency and the store guarantee (issue #3).
 
 #include <future>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -69,6 +70,26 @@ protected:
         return result;
     }
 
+    // executeJob as the daemon calls it with credentials: without a transaction, its run's id
+    // reserved beforehand (Service::Handle).
+    boost::json::object ExecuteAutocommit(const std::string& job, RunId reserved_run) {
+        pqxx::connection connection{db_.url()};
+        pqxx::nontransaction tx{connection};
+        const boost::json::object params{{"companyHandle", "47"}, {"jobHandle", "47|" + job + "|"}};
+        OperationContext ctx{auth::Operation::executeJob,
+                             admin_,
+                             Params(params),
+                             config_,
+                             kNow,
+                             Language::English,
+                             {},
+                             /*worker_reserved=*/true,
+                             reserved_run};
+        auto result = ExecuteJob(ctx, tx);
+        EXPECT_FALSE(ctx.effects.unconfirmed);  // the statement's commit is known
+        return result;
+    }
+
     // True once some session waits for a row lock (the second executeJob on the job row).
     bool SomeoneWaitsForALock() {
         pqxx::connection connection{db_.url()};
@@ -106,6 +127,88 @@ TEST_F(OperationsTest, ConcurrentExecuteUnderForbidRunsOnce) {
     release.set_value();
     EXPECT_TRUE(first.get().contains("runHandle"));
     EXPECT_EQ(second.get(), ErrorKind::Conflict);
+}
+
+// The same when the second call runs without a transaction, its checks and insert one statement
+// (store::ExecuteRun): the job's active runs are counted after its row lock was granted, so they
+// include the first call's run, committed meanwhile.
+TEST_F(OperationsTest, ConcurrentExecuteUnderForbidRunsOnceWithoutATransaction) {
+    std::promise<void> executed;
+    std::promise<void> release;
+    const std::shared_future<void> commit = release.get_future().share();
+    auto first =
+        std::async(std::launch::async, [&] { return Execute("Forbid", &executed, commit); });
+    executed.get_future().wait();
+    auto second = std::async(std::launch::async, [&]() -> std::optional<ErrorKind> {
+        try {
+            ExecuteAutocommit("Forbid", 1'000'000);
+            return std::nullopt;
+        } catch (const Error& e) {
+            return e.kind();
+        }
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!SomeoneWaitsForALock() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+    }
+    release.set_value();
+    EXPECT_TRUE(first.get().contains("runHandle"));
+    EXPECT_EQ(second.get(), ErrorKind::Conflict);
+    pqxx::connection connection{db_.url()};
+    pqxx::work tx{connection};
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM runs")[0].as<int>(), 1);
+}
+
+// Without a transaction the run gets the id reserved before (so that a call whose commit is in
+// doubt can look for it); Running on this node's reserved worker, or Queued for overlap Queue.
+TEST_F(OperationsTest, ExecuteWithoutATransactionInsertsTheRunUnderItsReservedId) {
+    {
+        pqxx::connection connection{db_.url()};
+        pqxx::work tx{connection};
+        JobSpec spec;
+        spec.company = 47;
+        spec.name = "Queue";
+        spec.job_type = "commandJob";
+        spec.payload_json = R"({"argv":["/bin/true"]})";
+        spec.time_zone = "UTC";
+        spec.overlap = Overlap::Queue;
+        store::InsertJob(tx, spec);
+        tx.commit();
+    }
+    const std::map<std::string, RunState> expected{
+        {"Allow", RunState::Running}, {"Forbid", RunState::Running}, {"Queue", RunState::Queued}};
+    RunId reserved = 500;
+    for (const auto& [job, state] : expected) {
+        const auto handle =
+            ParseRunHandle(ExecuteAutocommit(job, ++reserved).at("runHandle").as_string());
+        ASSERT_TRUE(handle) << job;
+        EXPECT_EQ(handle->run, reserved) << job;
+        pqxx::connection connection{db_.url()};
+        pqxx::work tx{connection};
+        EXPECT_EQ(store::FindRun(tx, *handle)->state, state) << job;
+    }
+}
+
+// The lookup of an executeJob caller reserves its run's id in the same round trip: one id per
+// lookup, whatever the user's memberships, and none when not asked for.
+TEST_F(OperationsTest, AUserLookupReservesOneRunIdWhenAsked) {
+    pqxx::connection connection{db_.url()};
+    pqxx::work tx{connection};
+    store::AddCompany(tx, "Other", 48);
+    const UserId user =
+        store::AddUser(tx, "ops@example.com", std::nullopt, 47, Role::IpsCompanyAdmin);
+    store::AddUser(tx, "ops@example.com", std::nullopt, 48, Role::IpsCompanyAdmin);
+    store::AddToken(tx, user, "ci", "digest");
+    const auto first = store::FindUserByToken(tx, "digest", store::Reserve::RunId);
+    const auto second = store::FindUserByEmail(tx, "OPS@example.com", store::Reserve::RunId);
+    const auto plain = store::FindUserByToken(tx, "digest");
+    ASSERT_TRUE(first && second && plain);
+    EXPECT_EQ(first->roles.size(), 2u);
+    ASSERT_TRUE(first->reserved_run && second->reserved_run);
+    EXPECT_EQ(*second->reserved_run, *first->reserved_run + 1);
+    EXPECT_FALSE(plain->reserved_run);
+    const auto next = tx.exec1("SELECT nextval(pg_get_serial_sequence('runs', 'id'))")[0];
+    EXPECT_EQ(next.as<RunId>(), *second->reserved_run + 1);
 }
 
 TEST_F(OperationsTest, AllowLetsEveryExecuteQueueARun) {
