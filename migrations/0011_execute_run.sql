@@ -15,6 +15,13 @@
 -- its job does not queue its runs (overlap Queue) and its company has room under p_company_limit
 -- (NULL: no limit, else checked under the company's claim lock, as in store::RoomForRuns);
 -- otherwise Queued, held by p_node.
+-- The transaction lock a claim's check of a limit takes (store::ClaimRuns, store::RoomForRuns and
+-- jobd_execute_run), keyed in one place: class 1 a company (a per-company limit), class 2 an
+-- overlap-Queue job. The two int keys never meet the migrator's one-bigint lock.
+CREATE FUNCTION jobd_claim_lock(class integer, id bigint) RETURNS void
+    LANGUAGE sql VOLATILE
+    AS $$ SELECT pg_advisory_xact_lock(class, (id % 2147483647)::int) $$;
+
 CREATE FUNCTION jobd_execute_run(p_run_id bigint, p_company bigint, p_job_name text,
                                  p_asked_at timestamptz, p_submit_user bigint, p_node text,
                                  p_worker_free boolean, p_company_limit integer)
@@ -48,7 +55,7 @@ BEGIN
     END IF;
     v_start := p_worker_free AND v_job.overlap <> 'Queue';
     IF v_start AND p_company_limit IS NOT NULL THEN
-        PERFORM pg_advisory_xact_lock(1, (p_company % 2147483647)::int);
+        PERFORM jobd_claim_lock(1, p_company);
         v_start := (SELECT count(*) FROM runs r
                     WHERE r.company_id = p_company AND r.state = 'Running') < p_company_limit;
     END IF;

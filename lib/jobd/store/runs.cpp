@@ -50,10 +50,10 @@ std::string SelectRuns(const std::string& where) {
 // claim (kLockClaims) before the second counts (kClaimLocked, whose snapshot is taken after the
 // locks): the counts cannot change before the claims commit, so the limits hold across nodes.
 // Class 1 locks a company (under a per-company limit: $2), class 2 an overlap-Queue job; every
-// claim takes them in one order (companies, then jobs, each by id), so claims never deadlock.
-// The two int keys never meet the migrator's one-bigint lock.
+// claim takes them in one order (companies, then jobs, each by id), so claims never deadlock
+// (jobd_claim_lock, migration 0011).
 constexpr const char* kLockClaims = R"sql(
-    SELECT pg_advisory_xact_lock(k.class, (k.key % 2147483647)::int)
+    SELECT jobd_claim_lock(k.class, k.key)
     FROM (SELECT 1 AS class, r.company_id AS key
           FROM runs r
           WHERE r.id = ANY (string_to_array($1, ',')::bigint[]) AND r.state = (SELECT 'Queued')
@@ -67,7 +67,7 @@ constexpr const char* kLockClaims = R"sql(
 
 // RoomForRuns': kLockClaims' locks of companies ($1, comma-separated), then the counts they guard.
 constexpr const char* kLockCompanies = R"sql(
-    SELECT pg_advisory_xact_lock(1, (k.company % 2147483647)::int)
+    SELECT jobd_claim_lock(1, k.company)
     FROM (SELECT DISTINCT c AS company FROM unnest(string_to_array($1, ',')::bigint[]) AS c
           ORDER BY 1) k)sql";
 constexpr const char* kRunningOfCompanies = R"sql(
