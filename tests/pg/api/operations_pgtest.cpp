@@ -1,5 +1,6 @@
 // The operations against a real PostgreSQL: what concurrency and the store guarantee (issue #3).
 
+#include <functional>
 #include <future>
 #include <map>
 #include <thread>
@@ -27,7 +28,7 @@ protected:
         pqxx::connection connection{db_.url()};
         pqxx::work tx{connection};
         store::AddCompany(tx, "Demo", 47);
-        for (const auto overlap : {Overlap::Forbid, Overlap::Allow}) {
+        for (const auto overlap : {Overlap::Forbid, Overlap::Allow, Overlap::Queue}) {
             JobSpec spec;
             spec.company = 47;
             spec.name = std::string(ToString(overlap));
@@ -44,14 +45,11 @@ protected:
         tx.commit();
     }
 
-    // executeJob as IpsAdmin in its own transaction. With `hold`: signals `executed` once the
-    // operation ran (the job row locked, the run inserted) and commits only when `commit` is set.
-    boost::json::object Execute(const std::string& job,
-                                std::promise<void>* executed = nullptr,
-                                std::shared_future<void> commit = {},
-                                bool worker_reserved = false) {
-        pqxx::connection connection{db_.url()};
-        pqxx::work tx{connection};
+    // executeJob of `job` as IpsAdmin on `tx`.
+    boost::json::object ExecuteOn(pqxx::transaction_base& tx,
+                                  const std::string& job,
+                                  bool worker_reserved,
+                                  std::optional<RunId> reserved_run = std::nullopt) {
         const boost::json::object params{{"companyHandle", "47"}, {"jobHandle", "47|" + job + "|"}};
         OperationContext ctx{auth::Operation::executeJob,
                              admin_,
@@ -60,8 +58,22 @@ protected:
                              kNow,
                              Language::English,
                              {},
-                             worker_reserved};
+                             worker_reserved,
+                             reserved_run};
         auto result = ExecuteJob(ctx, tx);
+        EXPECT_FALSE(ctx.effects.unconfirmed);  // the statement's commit is known
+        return result;
+    }
+
+    // executeJob in its own transaction. With `hold`: signals `executed` once the operation ran
+    // (the job row locked, the run inserted) and commits only when `commit` is set.
+    boost::json::object Execute(const std::string& job,
+                                std::promise<void>* executed = nullptr,
+                                std::shared_future<void> commit = {},
+                                bool worker_reserved = false) {
+        pqxx::connection connection{db_.url()};
+        pqxx::work tx{connection};
+        auto result = ExecuteOn(tx, job, worker_reserved);
         if (executed != nullptr) {
             executed->set_value();
             commit.wait();
@@ -75,19 +87,34 @@ protected:
     boost::json::object ExecuteAutocommit(const std::string& job, RunId reserved_run) {
         pqxx::connection connection{db_.url()};
         pqxx::nontransaction tx{connection};
-        const boost::json::object params{{"companyHandle", "47"}, {"jobHandle", "47|" + job + "|"}};
-        OperationContext ctx{auth::Operation::executeJob,
-                             admin_,
-                             Params(params),
-                             config_,
-                             kNow,
-                             Language::English,
-                             {},
-                             /*worker_reserved=*/true,
-                             reserved_run};
-        auto result = ExecuteJob(ctx, tx);
-        EXPECT_FALSE(ctx.effects.unconfirmed);  // the statement's commit is known
-        return result;
+        return ExecuteOn(tx, job, /*worker_reserved=*/true, reserved_run);
+    }
+
+    // A first executeJob of the Forbid job holds its transaction open while `second` calls
+    // executeJob on the same job; returns the fault the second call got, if any.
+    std::optional<ErrorKind> SecondCallOnAForbidJobWhileTheFirstIsOpen(
+        const std::function<void()>& second) {
+        std::promise<void> executed;
+        std::promise<void> release;
+        const std::shared_future<void> commit = release.get_future().share();
+        auto first =
+            std::async(std::launch::async, [&] { return Execute("Forbid", &executed, commit); });
+        executed.get_future().wait();
+        auto fault = std::async(std::launch::async, [&]() -> std::optional<ErrorKind> {
+            try {
+                second();
+                return std::nullopt;
+            } catch (const Error& e) {
+                return e.kind();
+            }
+        });
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (!SomeoneWaitsForALock() && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::yield();
+        }
+        release.set_value();
+        EXPECT_TRUE(first.get().contains("runHandle"));
+        return fault.get();
     }
 
     // True once some session waits for a row lock (the second executeJob on the job row).
@@ -106,54 +133,17 @@ protected:
 // Two clients executing one Forbid job at once: the job row lock serializes them, so exactly
 // one run is queued and the other caller gets "already running".
 TEST_F(OperationsTest, ConcurrentExecuteUnderForbidRunsOnce) {
-    std::promise<void> executed;
-    std::promise<void> release;
-    const std::shared_future<void> commit = release.get_future().share();
-    auto first =
-        std::async(std::launch::async, [&] { return Execute("Forbid", &executed, commit); });
-    executed.get_future().wait();
-    auto second = std::async(std::launch::async, [&]() -> std::optional<ErrorKind> {
-        try {
-            Execute("Forbid");
-            return std::nullopt;
-        } catch (const Error& e) {
-            return e.kind();
-        }
-    });
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!SomeoneWaitsForALock() && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::yield();
-    }
-    release.set_value();
-    EXPECT_TRUE(first.get().contains("runHandle"));
-    EXPECT_EQ(second.get(), ErrorKind::Conflict);
+    EXPECT_EQ(SecondCallOnAForbidJobWhileTheFirstIsOpen([&] { Execute("Forbid"); }),
+              ErrorKind::Conflict);
 }
 
 // The same when the second call runs without a transaction, its checks and insert one statement
 // (store::ExecuteRun): the job's active runs are counted after its row lock was granted, so they
 // include the first call's run, committed meanwhile.
 TEST_F(OperationsTest, ConcurrentExecuteUnderForbidRunsOnceWithoutATransaction) {
-    std::promise<void> executed;
-    std::promise<void> release;
-    const std::shared_future<void> commit = release.get_future().share();
-    auto first =
-        std::async(std::launch::async, [&] { return Execute("Forbid", &executed, commit); });
-    executed.get_future().wait();
-    auto second = std::async(std::launch::async, [&]() -> std::optional<ErrorKind> {
-        try {
-            ExecuteAutocommit("Forbid", 1'000'000);
-            return std::nullopt;
-        } catch (const Error& e) {
-            return e.kind();
-        }
-    });
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!SomeoneWaitsForALock() && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::yield();
-    }
-    release.set_value();
-    EXPECT_TRUE(first.get().contains("runHandle"));
-    EXPECT_EQ(second.get(), ErrorKind::Conflict);
+    EXPECT_EQ(
+        SecondCallOnAForbidJobWhileTheFirstIsOpen([&] { ExecuteAutocommit("Forbid", 1'000'000); }),
+        ErrorKind::Conflict);
     pqxx::connection connection{db_.url()};
     pqxx::work tx{connection};
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM runs")[0].as<int>(), 1);
@@ -162,19 +152,6 @@ TEST_F(OperationsTest, ConcurrentExecuteUnderForbidRunsOnceWithoutATransaction) 
 // Without a transaction the run gets the id reserved before (so that a call whose commit is in
 // doubt can look for it); Running on this node's reserved worker, or Queued for overlap Queue.
 TEST_F(OperationsTest, ExecuteWithoutATransactionInsertsTheRunUnderItsReservedId) {
-    {
-        pqxx::connection connection{db_.url()};
-        pqxx::work tx{connection};
-        JobSpec spec;
-        spec.company = 47;
-        spec.name = "Queue";
-        spec.job_type = "commandJob";
-        spec.payload_json = R"({"argv":["/bin/true"]})";
-        spec.time_zone = "UTC";
-        spec.overlap = Overlap::Queue;
-        store::InsertJob(tx, spec);
-        tx.commit();
-    }
     const std::map<std::string, RunState> expected{
         {"Allow", RunState::Running}, {"Forbid", RunState::Running}, {"Queue", RunState::Queued}};
     RunId reserved = 500;
