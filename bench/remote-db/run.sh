@@ -13,7 +13,7 @@ work=$(mktemp -d)
 proxy=""
 cleanup() {
     [ -n "$proxy" ] && kill "$proxy" 2>/dev/null || true
-    "$root/tests/support/pg-cluster" stop "$work/pg" >/dev/null 2>&1 || true
+    "$root/tests/support/pg-cluster" stop --env "$work/pg.env" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
