@@ -1,6 +1,8 @@
 // End to end: retries of failed runs, the per-company concurrency limit (contract §7, §4;
 // issue #5) and what a worker is: a run executing (issue #8).
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 #include <boost/json.hpp>
@@ -8,6 +10,7 @@
 #include <pqxx/pqxx>
 
 #include "e2e/jobd/daemon_fixture.hpp"
+#include "jobd/model/time.hpp"
 
 namespace jobd::test {
 namespace {
@@ -123,6 +126,42 @@ TEST_F(RetriesLimitsTest, PerCompanyLimitSerializesATenant) {
     };
     EXPECT_TRUE(ends(a) <= starts(b) || ends(b) <= starts(a));
     EXPECT_LT(starts(c), std::max(ends(a), ends(b)));
+}
+
+// The same for runs that fire together (issue #8): a scheduler pass inserts no more of a
+// company's runs Running on its free workers than the company's room; the others wait Queued and
+// start one after another, while the other company's run goes on beside them.
+TEST_F(RetriesLimitsTest, PerCompanyLimitHoldsForRunsFiredTogether) {
+    const auto at = std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::now()) +
+        std::chrono::seconds(2));
+    const std::vector<std::pair<std::string, std::string>> jobs{
+        {"47", "a"}, {"47", "b"}, {"47", "c"}, {"48", "d"}};
+    for (const auto& [company, name] : jobs) {
+        const auto answer = daemon_.Json(
+            "submitJob",
+            R"({"companyHandle":")" + company + R"(","jobName":")" + name + R"(","execTime":")" +
+                FormatUtc(at) +
+                R"(","overlap":"Allow","commandJob":{"argv":["/bin/sh","-c","sleep 0.5"]}})",
+            "admin@example.com");
+        ASSERT_EQ(answer.status, 200) << answer.body;
+    }
+    ASSERT_TRUE(WaitFor([&] {
+        return Finished("a").size() == 1 && Finished("b").size() == 1 &&
+               Finished("c").size() == 1 && Finished("d").size() == 1;
+    })) << daemon_.Log();
+    // ISO 8601 UTC strings of one format compare as the instants they name.
+    std::vector<std::pair<std::string, std::string>> tenant;  // start, end
+    for (const std::string name : {"a", "b", "c"}) {
+        const auto run = Finished(name)[0];
+        EXPECT_EQ(run.at("trigger").as_string(), "Schedule");
+        tenant.emplace_back(run.at("startDate").as_string(), run.at("endDate").as_string());
+    }
+    std::sort(tenant.begin(), tenant.end());
+    EXPECT_LE(tenant[0].second, tenant[1].first);
+    EXPECT_LE(tenant[1].second, tenant[2].first);
+    const auto other = Finished("d")[0];
+    EXPECT_LT(std::string(other.at("startDate").as_string()), tenant[0].second);
 }
 
 // A worker is a run executing (contract §4): once a process has ended, the next run starts on
