@@ -615,6 +615,7 @@ asio::awaitable<void> Engine::ScheduleLoop() {
             } catch (...) {
                 workers_busy_ -= reserved;  // whatever failed: no reservation outlives the pass
                 reserved_for_fires_ = 0;
+                Pump();  // what came meanwhile starts on the workers given back, as after a pass
                 throw;
             }
             const auto& [batch, waiting] = fired;
