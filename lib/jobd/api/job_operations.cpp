@@ -191,15 +191,12 @@ json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
         // one-shot record (trigger state Complete).
         store::CompleteJob(tx, id);
         const RunId run = store::InsertRun(tx,
-                                           {id,
-                                            spec.company,
-                                            Trigger::Submit,
-                                            ctx.now,
-                                            spec.submit_user,
-                                            0,
-                                            std::nullopt,
-                                            std::nullopt,
-                                            ctx.config.node.name});
+                                           {.job = id,
+                                            .company = spec.company,
+                                            .trigger = Trigger::Submit,
+                                            .scheduled_for = ctx.now,
+                                            .submit_user = spec.submit_user,
+                                            .holder = ctx.config.node.name});
         ctx.effects.run_now.push_back({run, spec.company, id, spec.overlap == Overlap::Queue});
     }
     return {{"jobHandle", ToString(JobHandle{spec.company, spec.name})}};

@@ -13,13 +13,11 @@
 namespace jobd::store {
 namespace {
 
-// Followed by RETURNING: the id, or the whole row for the launch of a run inserted Running.
 constexpr const char* kInsertRun = R"sql(
     INSERT INTO runs (company_id, job_id, trigger, scheduled_for, submit_user_id, attempt,
-                      first_run_id, state, node, started_at, holder)
-    VALUES ($1, $2, $3, jobd_ts($4), $5, $6, $7,
-            CASE WHEN $8::text IS NULL THEN 'Queued' ELSE 'Running' END, $8,
-            CASE WHEN $8::text IS NOT NULL THEN now() END, $9))sql";
+                      first_run_id, holder)
+    VALUES ($1, $2, $3, jobd_ts($4), $5, $6, $7, $8)
+    RETURNING id)sql";
 
 // Columns read by ReadRun, in order; `r` runs, `j` jobs, `u` submitting users.
 constexpr const char* kRunColumns = R"sql(
@@ -350,19 +348,6 @@ Run SelectRun(pqxx::transaction_base& tx, RunId id) {
     return ReadRun(select.Exec1(tx, id));
 }
 
-pqxx::row ExecInsertRun(pqxx::work& tx, const Prepared& statement, const NewRun& run) {
-    return statement.Exec1(tx,
-                           run.company,
-                           run.job,
-                           std::string(ToString(run.trigger)),
-                           ToMicros(run.scheduled_for),
-                           run.submit_user,
-                           run.attempt,
-                           run.first_run,
-                           run.running_on,
-                           run.holder);
-}
-
 // The launches a claim returned, one per id asked for, in the order asked (nullopt: not claimed).
 std::vector<std::optional<RunLaunch>> LaunchesInOrder(const std::vector<RunId>& ids,
                                                       const pqxx::result& rows) {
@@ -424,8 +409,18 @@ const std::map<std::string, std::string>& SortColumns() {
 }  // namespace
 
 RunId InsertRun(pqxx::work& tx, const NewRun& run) {
-    static const Prepared insert{"insert_run", std::string(kInsertRun) + " RETURNING id"};
-    return ExecInsertRun(tx, insert, run)[0].as<RunId>();
+    static const Prepared insert{"insert_run", kInsertRun};
+    return insert
+        .Exec1(tx,
+               run.company,
+               run.job,
+               std::string(ToString(run.trigger)),
+               ToMicros(run.scheduled_for),
+               run.submit_user,
+               run.attempt,
+               run.first_run,
+               run.holder)[0]
+        .as<RunId>();
 }
 
 std::optional<RunLaunch> ExecuteRun(pqxx::transaction_base& tx, const ExecuteRequest& request) {
@@ -681,7 +676,6 @@ RunId InsertRetry(pqxx::work& tx, const Run& failed, TimePoint due, const std::s
                       std::nullopt,
                       failed.attempt + 1,
                       failed.first_run.value_or(failed.id),
-                      std::nullopt,
                       holder});
 }
 

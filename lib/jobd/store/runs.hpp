@@ -21,9 +21,6 @@ struct NewRun {
     std::optional<UserId> submit_user;
     int attempt = 0;
     std::optional<RunId> first_run = std::nullopt;  // a retry's original run
-    // executeJob on a node with a worker reserved for it: the run is inserted claimed (Running
-    // on this node, started now) instead of Queued, saving the claim's own transaction.
-    std::optional<std::string> running_on = std::nullopt;
     // The node that will start it (it holds the run in its memory queue); nullopt: released,
     // any node with a free worker takes it (TakeReleasedRuns).
     std::optional<std::string> holder = std::nullopt;
@@ -55,7 +52,7 @@ std::optional<WorkWanted> ParseWorkWanted(std::string_view payload);
 // NOTIFYs kWorkWantedChannel (delivered at commit).
 void AskForWork(pqxx::work& tx, const WorkWanted& want);
 
-// Inserts the run (Queued, or Running on `running_on`) and returns its id.
+// Inserts the run Queued and returns its id.
 RunId InsertRun(pqxx::work& tx, const NewRun& run);
 
 // What a node needs to start a run it claimed.

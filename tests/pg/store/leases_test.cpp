@@ -84,7 +84,6 @@ protected:
                                     std::nullopt,
                                     0,
                                     std::nullopt,
-                                    std::nullopt,
                                     std::move(holder)});
         tx.commit();
         return id;
