@@ -1175,11 +1175,13 @@ asio::awaitable<void> Engine::Finish(store::RunLaunch launch,
         duration.count());
 }
 
-// The common batch, with no limit to check, is one statement sent without a transaction: one
-// round trip between a free worker and its process (issue #8). Anything else, or a batch whose
-// statement failed to reach the database, takes a transaction. A run the statement leaves
-// unclaimed is no longer Queued, or its node has no lease: the locked path would not claim it
-// either (a job's overlap, hence one_at_a_time, is fixed when it is submitted).
+// A batch goes without a transaction of jobd's: one round trip between a free worker and its
+// process (issue #8). With no limit to check it is one statement; with a limit (a company's,
+// or an overlap-Queue job's turn) the locks and the claims go in one message. A batch with a
+// claim resumed after a commit in doubt, or one whose message failed to reach the database,
+// takes a transaction. A run the statement leaves unclaimed is no longer Queued, or its node
+// has no lease: the locked path would not claim it either (a job's overlap, hence
+// one_at_a_time, is fixed when it is submitted).
 asio::awaitable<std::vector<std::optional<store::RunLaunch>>> Engine::CommitClaims(
     std::vector<ClaimRequest> requests) {
     const std::string node = settings_.node;
@@ -1187,18 +1189,21 @@ asio::awaitable<std::vector<std::optional<store::RunLaunch>>> Engine::CommitClai
     // Persist repeats the transaction after a lost connection: a repeated claim may find its
     // first attempt committed, the run Running on this node (its own, not another's).
     auto attempts = std::make_shared<int>(0);
-    const bool one_statement =
-        !limits.per_company &&
-        std::none_of(requests.begin(), requests.end(), [](const ClaimRequest& request) {
-            return request.resuming || request.one_at_a_time;
-        });
-    if (one_statement) {
+    const bool resuming = std::any_of(
+        requests.begin(), requests.end(), [](const auto& request) { return request.resuming; });
+    if (!resuming) {
         std::vector<RunId> ids;
         for (const ClaimRequest& request : requests) {
             ids.push_back(request.id);
         }
-        auto claim = [ids, node](pqxx::nontransaction& tx) {
-            return store::ClaimUnlimitedRuns(tx, ids, node);
+        const bool unlimited =
+            !limits.per_company &&
+            std::none_of(requests.begin(), requests.end(), [](const ClaimRequest& request) {
+                return request.one_at_a_time;
+            });
+        auto claim = [ids, node, limits, unlimited](pqxx::nontransaction& tx) {
+            return unlimited ? store::ClaimUnlimitedRuns(tx, ids, node)
+                             : store::ClaimRunsAtOnce(tx, ids, node, limits);
         };
         try {
             co_return co_await db_.RunAutocommit(std::move(claim));

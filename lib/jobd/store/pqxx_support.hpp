@@ -66,6 +66,14 @@ public:
         return tx.exec_prepared1(name_, std::forward<Args>(args)...);
     }
 
+    // Prepares it on tx's server now, for a statement that runs it by name in SQL (EXECUTE).
+    void PrepareNow(pqxx::transaction_base& tx) const {
+        Declare(tx);
+        tx.conn().prepare_now(name_);
+    }
+
+    const std::string& name() const { return name_; }
+
 private:
     // libpqxx keeps one declaration per connection (a repeat with the same text changes
     // nothing) and prepares it on the server when first run there.

@@ -490,6 +490,13 @@ std::vector<std::optional<RunLaunch>> ClaimUnlimitedRuns(pqxx::transaction_base&
     return LaunchesInOrder(ids, claim.Exec(tx, IdList(ids), node));
 }
 
+namespace {
+
+const Prepared kLockClaimsStatement{"lock_claims", kLockClaims};
+const Prepared kClaimLockedStatement{"claim_locked", SelectLaunches(kClaimLocked, "claimed")};
+
+}  // namespace
+
 std::vector<std::optional<RunLaunch>> ClaimRuns(pqxx::work& tx,
                                                 const std::vector<RunId>& ids,
                                                 const std::string& node,
@@ -497,11 +504,31 @@ std::vector<std::optional<RunLaunch>> ClaimRuns(pqxx::work& tx,
     if (ids.empty()) {
         return {};
     }
-    static const Prepared lock{"lock_claims", kLockClaims};
-    static const Prepared claim{"claim_locked", SelectLaunches(kClaimLocked, "claimed")};
     const std::string list = IdList(ids);
-    lock.Exec(tx, list, limits.per_company.has_value());
-    return LaunchesInOrder(ids, claim.Exec(tx, list, node, limits.per_company));
+    kLockClaimsStatement.Exec(tx, list, limits.per_company.has_value());
+    return LaunchesInOrder(ids, kClaimLockedStatement.Exec(tx, list, node, limits.per_company));
+}
+
+// Both statements in one query message: PostgreSQL runs them in one implicit transaction, each
+// with its own snapshot (the claim's taken after the locks), and answers once. As prepared
+// statements run by name (EXECUTE) their plans stay cached; the arguments are quoted literals.
+std::vector<std::optional<RunLaunch>> ClaimRunsAtOnce(pqxx::nontransaction& tx,
+                                                      const std::vector<RunId>& ids,
+                                                      const std::string& node,
+                                                      const ClaimLimits& limits) {
+    if (ids.empty()) {
+        return {};
+    }
+    kLockClaimsStatement.PrepareNow(tx);
+    kClaimLockedStatement.PrepareNow(tx);
+    const std::string list = tx.quote(IdList(ids));
+    const std::string limit =
+        limits.per_company ? std::to_string(*limits.per_company) : std::string("NULL");
+    return LaunchesInOrder(ids,
+                           tx.exec("EXECUTE " + kLockClaimsStatement.name() + "(" + list + ", " +
+                                   (limits.per_company ? "true" : "false") + "); EXECUTE " +
+                                   kClaimLockedStatement.name() + "(" + list + ", " +
+                                   tx.quote(node) + ", " + limit + ")"));
 }
 
 std::vector<Run> TakeReleasedRuns(pqxx::work& tx,

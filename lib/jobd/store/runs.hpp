@@ -124,6 +124,13 @@ std::vector<std::optional<RunLaunch>> ClaimRuns(pqxx::work& tx,
                                                 const std::string& node,
                                                 const ClaimLimits& limits);
 
+// The same without a transaction of jobd's: the two statements go in one round trip and commit
+// together by themselves (instead of BEGIN, the locks, the claims, COMMIT).
+std::vector<std::optional<RunLaunch>> ClaimRunsAtOnce(pqxx::nontransaction& tx,
+                                                      const std::vector<RunId>& ids,
+                                                      const std::string& node,
+                                                      const ClaimLimits& limits);
+
 // Up to `limit` released Queued runs (holder NULL; retries only once due), executeJob's first,
 // then oldest first, now held by `node`; runs the limits would refuse at once are left alone.
 // FOR UPDATE SKIP LOCKED: two nodes never take the same run. Turns enable_sort off for the rest

@@ -1,8 +1,11 @@
 // Leases, lost nodes and runs handed between nodes, against a real PostgreSQL (issue #6). Time
 // is the database's: a silent node is made by moving its heartbeat back, not by waiting.
 
+#include <chrono>
 #include <cstdint>
+#include <future>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -297,6 +300,67 @@ TEST_F(LeasesTest, UnderACompanyLimitABatchClaimsOnlyTheRoomLeft) {
     EXPECT_EQ(HolderOf(oldest), std::nullopt);  // released: taken again after a run end
     EXPECT_EQ(StateOf(newest), "Queued");
     EXPECT_EQ(HolderOf(newest), std::nullopt);
+}
+
+// The same claims as one message without a transaction of jobd's (the engine's usual way): the
+// locks and the claims commit together, the claims counted after the locks.
+TEST_F(LeasesTest, UnderACompanyLimitABatchInOneMessageClaimsOnlyTheRoomLeft) {
+    const ClaimLimits two{2};
+    const RunId elsewhere = Queue(job_, 47, "node-b");
+    ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, elsewhere, "node-b", two); }));
+    const RunId oldest = Queue(job_, 47, "node-a");
+    const RunId newer = Queue(job_, 47, "node-a");
+    const RunId newest = Queue(queue_job_, 47, "node-a");
+    const RunId other = Queue(other_job_, 48, "node-a");
+
+    const auto launches = [&] {
+        pqxx::nontransaction tx{connection_};
+        return ClaimRunsAtOnce(tx, {other, newer, newest, oldest}, "node-a", two);
+    }();
+
+    ASSERT_EQ(launches.size(), 4u);
+    ASSERT_TRUE(launches[0] && launches[1]);
+    EXPECT_EQ(launches[0]->run.id, other);
+    EXPECT_EQ(launches[1]->run.id, newer);
+    EXPECT_EQ(launches[1]->run.job_name, "a");
+    EXPECT_FALSE(launches[2]);
+    EXPECT_FALSE(launches[3]);
+    EXPECT_EQ(StateOf(oldest), "Queued");
+    EXPECT_EQ(HolderOf(oldest), std::nullopt);
+}
+
+// A claim in one message that waits for another node's claim of the same company: its count is
+// taken after that claim committed, so the limit holds (one snapshot for both statements would
+// count the company as it was before the wait).
+TEST_F(LeasesTest, AClaimInOneMessageCountsAfterTheLockItWaitedFor) {
+    const ClaimLimits one{1};
+    const RunId first = Queue(job_, 47, "node-b");
+    const RunId second = Queue(job_, 47, "node-a");
+    pqxx::connection other{db_.url()};
+    pqxx::work holding{other};
+    ASSERT_TRUE(ClaimRuns(holding, {first}, "node-b", one)[0]);
+    auto waiting = std::async(std::launch::async, [&] {
+        pqxx::connection connection{db_.url()};
+        pqxx::nontransaction tx{connection};
+        return ClaimRunsAtOnce(tx, {second}, "node-a", one);
+    });
+    const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+    while (std::chrono::steady_clock::now() < deadline &&
+           InTx([](pqxx::work& tx) {
+               return tx
+                   .exec1(
+                       "SELECT count(*) FROM pg_stat_activity WHERE wait_event = "
+                       "'advisory'")[0]
+                   .as<int>();
+           }) == 0) {
+        std::this_thread::yield();
+    }
+    holding.commit();
+    const auto launches = waiting.get();
+    ASSERT_EQ(launches.size(), 1u);
+    EXPECT_FALSE(launches[0]);
+    EXPECT_EQ(StateOf(second), "Queued");
+    EXPECT_EQ(HolderOf(second), std::nullopt);
 }
 
 // Overlap Queue across nodes: a job's second run does not start while its first runs elsewhere.
