@@ -100,6 +100,35 @@ protected:
         return result;
     }
 
+    // Under a company limit of 2 with one of company 47's runs Running on node-b, node-a claims
+    // a batch (`claim` of the ids, in this order): company 48's run, then 47's newer, its
+    // overlap-Queue job's newest and its oldest. Checks that, in the order asked, only the room
+    // left (one run of 47) was taken, and that the refused runs were released.
+    template <typename Claim>
+    void ExpectABatchClaimsOnlyTheRoomLeft(Claim claim) {
+        const ClaimLimits two{2};
+        const RunId elsewhere = Queue(job_, 47, "node-b");
+        ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, elsewhere, "node-b", two); }));
+        const RunId oldest = Queue(job_, 47, "node-a");
+        const RunId newer = Queue(job_, 47, "node-a");
+        const RunId newest = Queue(queue_job_, 47, "node-a");
+        const RunId other = Queue(other_job_, 48, "node-a");
+
+        const auto launches = claim(std::vector<RunId>{other, newer, newest, oldest}, two);
+
+        ASSERT_EQ(launches.size(), 4u);
+        ASSERT_TRUE(launches[0] && launches[1]);
+        EXPECT_EQ(launches[0]->run.id, other);
+        EXPECT_EQ(launches[1]->run.id, newer);
+        EXPECT_EQ(launches[1]->run.job_name, "a");
+        EXPECT_FALSE(launches[2]);
+        EXPECT_FALSE(launches[3]);
+        EXPECT_EQ(StateOf(oldest), "Queued");
+        EXPECT_EQ(HolderOf(oldest), std::nullopt);  // released: taken again after a run end
+        EXPECT_EQ(StateOf(newest), "Queued");
+        EXPECT_EQ(HolderOf(newest), std::nullopt);
+    }
+
     // `node` has not heartbeated for an hour by the database clock.
     void Silence(const std::string& node) {
         pqxx::work tx{connection_};
@@ -277,56 +306,18 @@ TEST_F(LeasesTest, PerCompanyLimitHoldsAcrossNodes) {
 // company's runs as the limit leaves room for across the nodes, releases the others to wait for a
 // run end, and leaves other companies' runs their own room.
 TEST_F(LeasesTest, UnderACompanyLimitABatchClaimsOnlyTheRoomLeft) {
-    const ClaimLimits two{2};
-    const RunId elsewhere = Queue(job_, 47, "node-b");
-    ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, elsewhere, "node-b", two); }));
-    const RunId oldest = Queue(job_, 47, "node-a");
-    const RunId newer = Queue(job_, 47, "node-a");
-    const RunId newest = Queue(queue_job_, 47, "node-a");
-    const RunId other = Queue(other_job_, 48, "node-a");
-
-    const auto launches = InTx([&](pqxx::work& tx) {
-        return ClaimRuns(tx, {other, newer, newest, oldest}, "node-a", two);
+    ExpectABatchClaimsOnlyTheRoomLeft([&](const std::vector<RunId>& ids, const ClaimLimits& l) {
+        return InTx([&](pqxx::work& tx) { return ClaimRuns(tx, ids, "node-a", l); });
     });
-
-    ASSERT_EQ(launches.size(), 4u);
-    ASSERT_TRUE(launches[0]);
-    EXPECT_EQ(launches[0]->run.id, other);
-    ASSERT_TRUE(launches[1]);
-    EXPECT_EQ(launches[1]->run.id, newer);
-    EXPECT_FALSE(launches[2]);
-    EXPECT_FALSE(launches[3]);
-    EXPECT_EQ(StateOf(oldest), "Queued");
-    EXPECT_EQ(HolderOf(oldest), std::nullopt);  // released: taken again after a run end
-    EXPECT_EQ(StateOf(newest), "Queued");
-    EXPECT_EQ(HolderOf(newest), std::nullopt);
 }
 
 // The same claims as one message without a transaction of jobd's (the engine's usual way): the
 // locks and the claims commit together, the claims counted after the locks.
 TEST_F(LeasesTest, UnderACompanyLimitABatchInOneMessageClaimsOnlyTheRoomLeft) {
-    const ClaimLimits two{2};
-    const RunId elsewhere = Queue(job_, 47, "node-b");
-    ASSERT_TRUE(InTx([&](pqxx::work& tx) { return ClaimRun(tx, elsewhere, "node-b", two); }));
-    const RunId oldest = Queue(job_, 47, "node-a");
-    const RunId newer = Queue(job_, 47, "node-a");
-    const RunId newest = Queue(queue_job_, 47, "node-a");
-    const RunId other = Queue(other_job_, 48, "node-a");
-
-    const auto launches = [&] {
+    ExpectABatchClaimsOnlyTheRoomLeft([&](const std::vector<RunId>& ids, const ClaimLimits& l) {
         pqxx::nontransaction tx{connection_};
-        return ClaimRunsAtOnce(tx, {other, newer, newest, oldest}, "node-a", two);
-    }();
-
-    ASSERT_EQ(launches.size(), 4u);
-    ASSERT_TRUE(launches[0] && launches[1]);
-    EXPECT_EQ(launches[0]->run.id, other);
-    EXPECT_EQ(launches[1]->run.id, newer);
-    EXPECT_EQ(launches[1]->run.job_name, "a");
-    EXPECT_FALSE(launches[2]);
-    EXPECT_FALSE(launches[3]);
-    EXPECT_EQ(StateOf(oldest), "Queued");
-    EXPECT_EQ(HolderOf(oldest), std::nullopt);
+        return ClaimRunsAtOnce(tx, ids, "node-a", l);
+    });
 }
 
 // A claim in one message that waits for another node's claim of the same company: its count is
