@@ -26,7 +26,8 @@ CREATE FUNCTION jobd_execute_run(p_run_id bigint, p_company bigint, p_job_name t
                                  p_asked_at timestamptz, p_submit_user bigint, p_node text,
                                  p_worker_free boolean, p_company_limit integer)
     RETURNS TABLE (run runs, job jobs)
-    LANGUAGE plpgsql VOLATILE AS $$
+    -- One row at most: the caller's join then looks its user up by key, not by hashing them all.
+    LANGUAGE plpgsql VOLATILE ROWS 1 AS $$
 DECLARE
     v_job jobs;
     v_run runs;
