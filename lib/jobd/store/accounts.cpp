@@ -71,9 +71,7 @@ std::optional<UserRecord> ReadUser(const pqxx::result& rows) {
     user.email = rows[0][1].as<std::string>();
     user.password_hash = Nullable<std::string>(rows[0][2]);
     user.is_ips_admin = rows[0][3].as<bool>();
-    if (rows.columns() > 6) {
-        user.reserved_run = Nullable<RunId>(rows[0][6]);
-    }
+    user.reserved_run = Nullable<RunId>(rows[0][6]);
     for (const auto& row : rows) {
         if (row[4].is_null()) {
             continue;  // no membership
