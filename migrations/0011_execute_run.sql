@@ -13,14 +13,27 @@
 -- which (api ExecuteJob). p_run_id: the id reserved for it beforehand, or NULL for the next one.
 -- The run is inserted Running on p_node when p_worker_free (a worker of p_node waits for it),
 -- its job does not queue its runs (overlap Queue) and its company has room under p_company_limit
--- (NULL: no limit, else checked under the company's claim lock, as in store::RoomForRuns);
--- otherwise Queued, held by p_node.
+-- (NULL: no limit, else jobd_company_room); otherwise Queued, held by p_node.
 -- The transaction lock a claim's check of a limit takes (store::ClaimRuns, store::RoomForRuns and
 -- jobd_execute_run), keyed in one place: class 1 a company (a per-company limit), class 2 an
 -- overlap-Queue job. The two int keys never meet the migrator's one-bigint lock.
 CREATE FUNCTION jobd_claim_lock(class integer, id bigint) RETURNS void
     LANGUAGE sql VOLATILE
     AS $$ SELECT pg_advisory_xact_lock(class, (id % 2147483647)::int) $$;
+
+-- How many more runs a company may start under a per-company limit of p_limit: the limit less
+-- its runs Running on any node (none below 0), counted under its claim lock, which holds until the
+-- caller's transaction ends: the answer holds until the runs it allowed commit. The count is a
+-- statement of its own in a volatile function, so its snapshot is taken after the lock.
+-- (store::RoomForRuns for a scheduler pass, jobd_execute_run for executeJob.)
+CREATE FUNCTION jobd_company_room(p_company bigint, p_limit integer) RETURNS integer
+    LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM jobd_claim_lock(1, p_company);
+    RETURN greatest(0, p_limit - (SELECT count(*) FROM runs r
+                                  WHERE r.company_id = p_company AND r.state = 'Running'));
+END
+$$;
 
 CREATE FUNCTION jobd_execute_run(p_run_id bigint, p_company bigint, p_job_name text,
                                  p_asked_at timestamptz, p_submit_user bigint, p_node text,
@@ -56,9 +69,7 @@ BEGIN
     END IF;
     v_start := p_worker_free AND v_job.overlap <> 'Queue';
     IF v_start AND p_company_limit IS NOT NULL THEN
-        PERFORM jobd_claim_lock(1, p_company);
-        v_start := (SELECT count(*) FROM runs r
-                    WHERE r.company_id = p_company AND r.state = 'Running') < p_company_limit;
+        v_start := jobd_company_room(p_company, p_company_limit) > 0;
     END IF;
     INSERT INTO runs (id, company_id, job_id, trigger, scheduled_for, submit_user_id, state, node,
                       started_at, holder)

@@ -63,14 +63,12 @@ constexpr const char* kLockClaims = R"sql(
             AND (SELECT overlap FROM jobs WHERE id = r.job_id) = 'Queue'
           ORDER BY 1, 2) k)sql";
 
-// RoomForRuns': kLockClaims' locks of companies ($1, comma-separated), then the counts they guard.
-constexpr const char* kLockCompanies = R"sql(
-    SELECT jobd_claim_lock(1, k.company)
+// RoomForRuns': each company's room ($1, comma-separated companies; $2 the limit), its lock taken
+// in kLockClaims' order (by id).
+constexpr const char* kRoomOfCompanies = R"sql(
+    SELECT k.company, jobd_company_room(k.company, $2)
     FROM (SELECT DISTINCT c AS company FROM unnest(string_to_array($1, ',')::bigint[]) AS c
           ORDER BY 1) k)sql";
-constexpr const char* kRunningOfCompanies = R"sql(
-    SELECT c, (SELECT count(*) FROM runs WHERE company_id = c AND state = 'Running')
-    FROM (SELECT DISTINCT c FROM unnest(string_to_array($1, ',')::bigint[]) AS c) k)sql";
 
 // The claims of a batch under the locks of kLockClaims, in one statement, in the order asked
 // (the engine's: executeJob's runs first). A run of an overlap-Queue job starts only when its
@@ -470,12 +468,9 @@ std::map<CompanyId, int> RoomForRuns(pqxx::work& tx,
     if (companies.empty()) {
         return room;
     }
-    static const Prepared lock{"lock_companies", kLockCompanies};
-    static const Prepared count{"running_of_companies", kRunningOfCompanies};
-    const std::string list = IdList(companies);
-    lock.Exec(tx, list);
-    for (const auto& row : count.Exec(tx, list)) {
-        room[row[0].as<CompanyId>()] = std::max(0, limit - row[1].as<int>());
+    static const Prepared select{"room_of_companies", kRoomOfCompanies};
+    for (const auto& row : select.Exec(tx, IdList(companies), limit)) {
+        room[row[0].as<CompanyId>()] = row[1].as<int>();
     }
     return room;
 }
