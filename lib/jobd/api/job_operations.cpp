@@ -202,6 +202,34 @@ json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
     return {{"jobHandle", ToString(JobHandle{spec.company, spec.name})}};
 }
 
+namespace {
+
+// The run's statement for a call from ctx on the job `handle`.
+store::ExecuteRequest ExecuteRequestOf(const OperationContext& ctx, const JobHandle& handle) {
+    return {.id = ctx.reserved_run,
+            .job = handle,
+            .asked_at = ctx.now,
+            .submit_user = ctx.principal.user,
+            .node = ctx.config.node.name,
+            .worker_free = ctx.worker_reserved,
+            .limits = {ctx.config.workers.per_company_max_concurrent_runs}};
+}
+
+// The answer to a call whose run was inserted: Running on the reserved worker, to start now,
+// or Queued, held by this node, for the engine to start when it may.
+json::object Executed(OperationContext& ctx, store::RunLaunch launch) {
+    const JobHandle handle = ctx.params.RequireJobHandle();
+    const RunHandle run{handle.company, handle.name, launch.run.id};
+    if (launch.run.state == RunState::Running) {
+        ctx.effects.start_claimed = std::move(launch);
+    } else {
+        ctx.effects.run_now.push_back(engine::QueuedRunOf(launch.run));
+    }
+    return {{"runHandle", ToString(run)}};
+}
+
+}  // namespace
+
 json::object ExecuteJob(OperationContext& ctx, pqxx::transaction_base& tx) {
     const CompanyId company = ctx.params.RequireCompany();
     const JobHandle handle = ctx.params.RequireJobHandle();
@@ -215,24 +243,10 @@ json::object ExecuteJob(OperationContext& ctx, pqxx::transaction_base& tx) {
         if (ctx.reserved_run) {
             ctx.effects.unconfirmed = engine::QueuedRun{*ctx.reserved_run, company};
         }
-        auto launch =
-            store::ExecuteRun(tx,
-                              {.id = ctx.reserved_run,
-                               .job = handle,
-                               .asked_at = ctx.now,
-                               .submit_user = ctx.principal.user,
-                               .node = ctx.config.node.name,
-                               .worker_free = ctx.worker_reserved,
-                               .limits = {ctx.config.workers.per_company_max_concurrent_runs}});
+        auto launch = store::ExecuteRun(tx, ExecuteRequestOf(ctx, handle));
         ctx.effects.unconfirmed.reset();
         if (launch) {
-            const Run& run = launch->run;
-            if (run.state == RunState::Running) {
-                ctx.effects.start_claimed = std::move(launch);
-            } else {
-                ctx.effects.run_now.push_back(engine::QueuedRunOf(run));
-            }
-            return {{"runHandle", ToString(RunHandle{company, handle.name, run.id})}};
+            return Executed(ctx, std::move(*launch));
         }
     }
     // No run: why not, in the order that picks the fault. Unknown company or job, or a caller
@@ -245,6 +259,28 @@ json::object ExecuteJob(OperationContext& ctx, pqxx::transaction_base& tx) {
     throw Error(ErrorKind::NotFound,
                 Message(MessageId::NoSuchJob, {{"job", ToString(handle)}}),
                 "jobHandle");
+}
+
+std::optional<json::object> ExecuteJobForToken(OperationContext& ctx,
+                                               pqxx::transaction_base& tx,
+                                               const std::string& token_digest,
+                                               std::optional<RunId>& next_run) {
+    const CompanyId company = ctx.params.RequireCompany();
+    const JobHandle handle = ctx.params.RequireJobHandle();
+    if (handle.company != company || !ctx.reserved_run) {
+        return std::nullopt;
+    }
+    static const std::vector<Role> kMayExecute =
+        auth::RolesThatMayCall(auth::Operation::executeJob);
+    ctx.effects.unconfirmed = engine::QueuedRun{*ctx.reserved_run, company};
+    auto execution = store::ExecuteRunForToken(
+        tx, token_digest, kMayExecute, *ctx.reserved_run, ExecuteRequestOf(ctx, handle));
+    ctx.effects.unconfirmed.reset();
+    if (!execution.launch) {
+        return std::nullopt;
+    }
+    next_run = execution.next_run;
+    return Executed(ctx, std::move(*execution.launch));
 }
 
 }  // namespace jobd::api

@@ -13,6 +13,13 @@ namespace jobd::api {
 boost::json::object SubmitJob(OperationContext& ctx, pqxx::work& tx);
 // Its writes are one statement: it also runs without a transaction (Service).
 boost::json::object ExecuteJob(OperationContext& ctx, pqxx::transaction_base& tx);
+// The same in one statement for a caller known only by its token so far (ctx.principal empty)
+// with a run id in hand (ctx.reserved_run): nullopt when it inserted no run (a fault, which
+// ExecuteJob then finds), else the answer, and next_run the id reserved for a later call.
+std::optional<boost::json::object> ExecuteJobForToken(OperationContext& ctx,
+                                                      pqxx::transaction_base& tx,
+                                                      const std::string& token_digest,
+                                                      std::optional<RunId>& next_run);
 
 // control_operations.cpp
 boost::json::object StopJob(OperationContext& ctx, pqxx::work& tx);

@@ -191,13 +191,20 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
     // which also reserves the run's id, then the run's one statement: two round trips, not five.
     // (A unix socket peer has no lookup: its call takes BEGIN, the statement and COMMIT.)
     const bool autocommit = execute && !call.peer_uid;
-    const auto reserve = autocommit ? store::Reserve::RunId : store::Reserve::Nothing;
     // The pool thread reads these members; the Service outlives every request (daemon wiring).
     auto operation =
-        [this, spec, call = std::move(call), config = Config(), reserved, reserve, pending](
+        [this, spec, call = std::move(call), config = Config(), reserved, autocommit, pending](
             auto& tx) {
             const TimePoint now = Now();
-            const Caller caller = Authenticate(tx, call, reserve);
+            if constexpr (std::is_same_v<std::decay_t<decltype(tx)>, pqxx::nontransaction>) {
+                if (auto answer = ExecuteForToken(tx, call, *config, now, reserved, *pending)) {
+                    return std::move(*answer);
+                }
+            }
+            const Caller caller = Authenticate(tx, call, ReserveFor(call, autocommit));
+            if (caller.spare_run) {
+                KeepSpareRun(*caller.spare_run);
+            }
             OperationContext ctx{spec->operation,
                                  caller.principal,
                                  Params(call.params),
@@ -271,11 +278,89 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
     co_return result;
 }
 
+// executeJob by token with a run id in hand: one statement (store::ExecuteRunForToken) instead
+// of the lookup, then the run's. nullopt when it cannot or inserted no run: the caller goes on
+// the usual way on the same connection, where the fault, if any, is found in its order.
+std::optional<boost::json::object> Service::ExecuteForToken(pqxx::nontransaction& tx,
+                                                            const Call& call,
+                                                            const config::Config& config,
+                                                            TimePoint now,
+                                                            bool reserved,
+                                                            Effects& pending) {
+    if (call.credentials.token.empty()) {
+        return std::nullopt;
+    }
+    const std::optional<RunId> id = TakeSpareRun();
+    if (!id) {
+        return std::nullopt;
+    }
+    OperationContext ctx{auth::Operation::executeJob,
+                         {},
+                         Params(call.params),
+                         config,
+                         now,
+                         call.language.value_or(config.api.default_language),
+                         {},
+                         reserved,
+                         id};
+    std::optional<RunId> next_run;
+    std::optional<boost::json::object> answer;
+    try {
+        answer = ExecuteJobForToken(ctx, tx, auth::TokenDigest(call.credentials.token), next_run);
+    } catch (const pqxx::failure&) {
+        pending = ctx.effects;  // in doubt (Pool): the run it may have inserted, by its id
+        throw;
+    } catch (const Error&) {
+        // A parameter's fault: reported after the caller's, by the usual way.
+    }
+    if (!answer) {
+        KeepSpareRun(*id);  // nothing inserted under it
+        return std::nullopt;
+    }
+    if (next_run) {
+        KeepSpareRun(*next_run);
+    }
+    pending = ctx.effects;
+    return answer;
+}
+
+// A token's executeJob without a transaction reserves one more id when none is in hand, so that
+// the next call can go in one statement (ExecuteForToken).
+store::Reserve Service::ReserveFor(const Call& call, bool autocommit) {
+    if (!autocommit) {
+        return store::Reserve::Nothing;
+    }
+    if (call.credentials.token.empty()) {
+        return store::Reserve::RunId;
+    }
+    const std::lock_guard lock(spare_runs_mutex_);
+    return spare_runs_.empty() ? store::Reserve::RunIdAndSpare : store::Reserve::RunId;
+}
+
+std::optional<RunId> Service::TakeSpareRun() {
+    const std::lock_guard lock(spare_runs_mutex_);
+    if (spare_runs_.empty()) {
+        return std::nullopt;
+    }
+    const RunId id = spare_runs_.back();
+    spare_runs_.pop_back();
+    return id;
+}
+
+void Service::KeepSpareRun(RunId id) {
+    // Bounded: as many as calls in flight at once need; an id dropped is a gap, not a loss.
+    constexpr std::size_t kMostKept = 256;
+    const std::lock_guard lock(spare_runs_mutex_);
+    if (spare_runs_.size() < kMostKept) {
+        spare_runs_.push_back(id);
+    }
+}
+
 Service::Caller Service::Authenticate(pqxx::transaction_base& tx,
                                       const Call& call,
                                       store::Reserve reserve) {
     if (call.peer_uid) {
-        return {SocketPeer(*call.peer_uid), std::nullopt};
+        return {SocketPeer(*call.peer_uid), std::nullopt, std::nullopt};
     }
     const Credentials& credentials = call.credentials;
     if (!credentials.token.empty()) {
@@ -284,7 +369,7 @@ Service::Caller Service::Authenticate(pqxx::transaction_base& tx,
             throw Error(
                 ErrorKind::InvalidCredentials, Message(MessageId::UnknownToken), "Authorization");
         }
-        return {FromUser(*user), user->reserved_run};
+        return {FromUser(*user), user->reserved_run, user->spare_run};
     }
     if (credentials.user.empty()) {
         throw Error(ErrorKind::NoCredentials, Message(MessageId::NoCredentials));
@@ -298,7 +383,7 @@ Service::Caller Service::Authenticate(pqxx::transaction_base& tx,
     const auto user = store::FindUserByEmail(tx, credentials.user, reserve);
     if (user && user->password_hash && PasswordMatches(*user, credentials.password, now)) {
         login_throttle_.RecordSuccess(throttle_key);
-        return {FromUser(*user), user->reserved_run};
+        return {FromUser(*user), user->reserved_run, user->spare_run};
     }
     login_throttle_.RecordFailure(throttle_key, now);
     log::Get(log::Subsystem::Api)

@@ -124,7 +124,19 @@ private:
     struct Caller {
         Principal principal;
         std::optional<RunId> reserved_run;  // asked for with store::Reserve::RunId
+        std::optional<RunId> spare_run;     // store::Reserve::RunIdAndSpare
     };
+
+    // Store pool thread (these three: any thread).
+    std::optional<boost::json::object> ExecuteForToken(pqxx::nontransaction& tx,
+                                                       const Call& call,
+                                                       const config::Config& config,
+                                                       TimePoint now,
+                                                       bool reserved,
+                                                       Effects& pending);
+    store::Reserve ReserveFor(const Call& call, bool autocommit);
+    std::optional<RunId> TakeSpareRun();
+    void KeepSpareRun(RunId id);
 
     // Store pool thread.
     Caller Authenticate(pqxx::transaction_base& tx, const Call& call, store::Reserve reserve);
@@ -139,6 +151,9 @@ private:
     // Thread-safe; shared by the pool threads that authenticate.
     auth::CredentialCache credential_cache_;
     auth::LoginThrottle login_throttle_;
+    // Run ids reserved for executeJob calls to come (ExecuteForToken).
+    std::mutex spare_runs_mutex_;
+    std::vector<RunId> spare_runs_;  // guarded by spare_runs_mutex_
 };
 
 }  // namespace jobd::api

@@ -24,6 +24,16 @@ bool RoleMayCall(Role role, Operation operation) {
     return false;  // not an Operation at all: refuse
 }
 
+std::vector<Role> RolesThatMayCall(Operation operation) {
+    std::vector<Role> roles;
+    for (const Role role : AllRoles()) {
+        if (RoleMayCall(role, operation)) {
+            roles.push_back(role);
+        }
+    }
+    return roles;
+}
+
 bool RoleMaySubmitCommandJob(Role role) {
     return role == Role::IpsAdmin || role == Role::IpsCompanyAdmin;
 }

@@ -106,6 +106,14 @@ std::string_view ToString(Role value) {
     return NameOf(kRoles, value);
 }
 
+std::vector<Role> AllRoles() {
+    std::vector<Role> roles;
+    for (const auto& [role, name] : kRoles) {
+        roles.push_back(role);
+    }
+    return roles;
+}
+
 template <>
 std::optional<RunState> Parse<RunState>(std::string_view text) {
     return ValueOf(kRunStates, text);

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace jobd {
 
@@ -47,6 +48,9 @@ std::string_view ToString(Role value);
 
 template <typename E>
 std::optional<E> Parse(std::string_view text);
+
+// Every role, in declaration order.
+std::vector<Role> AllRoles();
 
 // True for the states a run ends in.
 bool IsFinished(RunState state);

@@ -13,16 +13,27 @@ constexpr const char* kUserColumns = R"sql(
 constexpr const char* kMembershipJoin = R"sql(
     LEFT JOIN memberships m ON m.user_id = u.id)sql";
 
-// A run id when $2 asks for one (Reserve::RunId), taken once whatever the rows: a CTE with a
-// volatile function is evaluated once.
+// The run ids $2 asks for (Reserve: 0, 1 or 2), taken once whatever the rows: a CTE with a
+// volatile function is evaluated once, and CASE calls nextval only where it is asked.
 constexpr const char* kReservedRun = R"sql(
     reserved AS (
-        SELECT CASE WHEN $2 THEN nextval(pg_get_serial_sequence('runs', 'id')) END AS id))sql";
+        SELECT CASE WHEN $2 >= 1 THEN nextval(pg_get_serial_sequence('runs', 'id')) END AS id,
+               CASE WHEN $2 >= 2 THEN nextval(pg_get_serial_sequence('runs', 'id')) END AS spare)
+    )sql";
 
-// A user with the reserved id as the last column: the CTEs of `with`, then `from` (users u).
+// A user with the reserved ids as the last columns: the CTEs of `with`, then `from` (users u).
 std::string SelectUserReserving(const std::string& with, const std::string& from) {
-    return "WITH " + with + kReservedRun + " " + kUserColumns + ", reserved.id " + from +
-           kMembershipJoin + " CROSS JOIN reserved";
+    return "WITH " + with + kReservedRun + " " + kUserColumns + ", reserved.id, reserved.spare " +
+           from + kMembershipJoin + " CROSS JOIN reserved";
+}
+
+int ReservedIds(Reserve reserve) {
+    switch (reserve) {
+        case Reserve::Nothing: return 0;
+        case Reserve::RunId: return 1;
+        case Reserve::RunIdAndSpare: return 2;
+    }
+    return 0;
 }
 
 // last_used_at is stamped at most once a minute, and never waits: with every request stamping
@@ -72,6 +83,7 @@ std::optional<UserRecord> ReadUser(const pqxx::result& rows) {
     user.password_hash = Nullable<std::string>(rows[0][2]);
     user.is_ips_admin = rows[0][3].as<bool>();
     user.reserved_run = Nullable<RunId>(rows[0][6]);
+    user.spare_run = Nullable<RunId>(rows[0][7]);
     for (const auto& row : rows) {
         if (row[4].is_null()) {
             continue;  // no membership
@@ -91,7 +103,7 @@ std::optional<UserRecord> FindUserByEmail(pqxx::transaction_base& tx,
     static const Prepared find{
         "find_user_by_email",
         SelectUserReserving("", "FROM users u") + " WHERE lower(u.email) = lower($1)"};
-    return ReadUser(find.Exec(tx, email, reserve == Reserve::RunId));
+    return ReadUser(find.Exec(tx, email, ReservedIds(reserve)));
 }
 
 std::optional<UserRecord> FindUserByToken(pqxx::transaction_base& tx,
@@ -100,7 +112,7 @@ std::optional<UserRecord> FindUserByToken(pqxx::transaction_base& tx,
     static const Prepared find{
         "find_user_by_token",
         SelectUserReserving(kUserByToken, "FROM token JOIN users u ON u.id = token.user_id")};
-    return ReadUser(find.Exec(tx, token_digest, reserve == Reserve::RunId));
+    return ReadUser(find.Exec(tx, token_digest, ReservedIds(reserve)));
 }
 
 bool CompanyExists(pqxx::transaction_base& tx, CompanyId company) {

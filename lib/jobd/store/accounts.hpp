@@ -20,13 +20,15 @@ struct UserRecord {
     std::optional<std::string> password_hash;
     bool is_ips_admin = false;
     std::map<CompanyId, Role> roles;    // memberships
-    std::optional<RunId> reserved_run;  // Reserve::RunId
+    std::optional<RunId> reserved_run;  // Reserve::RunId or RunIdAndSpare
+    std::optional<RunId> spare_run;     // Reserve::RunIdAndSpare
 };
 
 // What a user lookup also takes in its round trip. Reserve::RunId: the id of the run an
 // executeJob call inserts next. That insert commits by itself (issue #8): when its connection
 // breaks, the run it may have committed is known only by an id taken before (api::Service).
-enum class Reserve { Nothing, RunId };
+// RunIdAndSpare: one more, for a later call (ExecuteRunForToken needs one in hand).
+enum class Reserve { Nothing, RunId, RunIdAndSpare };
 
 // Case-insensitive e-mail match; nullopt when no such user.
 std::optional<UserRecord> FindUserByEmail(pqxx::transaction_base& tx,

@@ -174,6 +174,13 @@ constexpr const char* kExecuteRunFrom = R"sql(
     CROSS JOIN LATERAL (SELECT (x.run).*) r CROSS JOIN LATERAL (SELECT (x.job).*) j
     LEFT JOIN users u ON u.id = r.submit_user_id)sql";
 
+// The same for jobd_execute_for_token, whose row also has the id it reserved for the next call.
+constexpr const char* kExecuteForTokenFrom = R"sql(, x.next_run_id
+    FROM jobd_execute_for_token($1, string_to_array($2, ','), $3, $4, $5, jobd_ts($6), $7, $8,
+                                $9) x
+    CROSS JOIN LATERAL (SELECT (x.run).*) r CROSS JOIN LATERAL (SELECT (x.job).*) j
+    LEFT JOIN users u ON u.id = r.submit_user_id)sql";
+
 std::string ClaimReturningLaunch(const char* claim) {
     return SelectLaunches(std::string("WITH claimed AS (") + claim + ")", "claimed");
 }
@@ -433,6 +440,35 @@ std::optional<RunLaunch> ExecuteRun(pqxx::transaction_base& tx, const ExecuteReq
                                  request.node,
                                  request.worker_free,
                                  request.limits.per_company));
+}
+
+TokenExecution ExecuteRunForToken(pqxx::transaction_base& tx,
+                                  const std::string& token_digest,
+                                  const std::vector<Role>& roles,
+                                  RunId id,
+                                  const ExecuteRequest& request) {
+    static const Prepared execute{
+        "execute_for_token",
+        std::string("SELECT ") + kRunColumns + kJobSpecColumns + kExecuteForTokenFrom};
+    std::string role_list;
+    for (const Role role : roles) {
+        role_list += (role_list.empty() ? "" : ",") + std::string(ToString(role));
+    }
+    const pqxx::result rows = execute.Exec(tx,
+                                           token_digest,
+                                           role_list,
+                                           id,
+                                           request.job.company,
+                                           request.job.name,
+                                           ToMicros(request.asked_at),
+                                           request.node,
+                                           request.worker_free,
+                                           request.limits.per_company);
+    if (rows.empty()) {
+        return {};
+    }
+    constexpr int kNextRunId = 36;  // after kRunColumns and kJobSpecColumns
+    return {ReadLaunchRow(rows[0]), rows[0][kNextRunId].as<RunId>()};
 }
 
 std::vector<RunLaunch> LaunchesOf(pqxx::work& tx, const std::vector<RunId>& ids) {

@@ -97,6 +97,22 @@ struct ExecuteRequest {
 // it commits by itself, one round trip (issue #8).
 std::optional<RunLaunch> ExecuteRun(pqxx::transaction_base& tx, const ExecuteRequest& request);
 
+// executeJob by an API token in one statement (migration 0012): the token's user, its right to
+// call executeJob in the company (a global IpsAdmin, or a membership with one of `roles`), then
+// ExecuteRun's statement under the run id `id`, reserved before. No launch when any of them
+// found nothing: the caller looks for the fault the usual way. next_run: an id reserved in the
+// same statement for the next call, returned with a launch.
+struct TokenExecution {
+    std::optional<RunLaunch> launch;
+    std::optional<RunId> next_run;
+};
+
+TokenExecution ExecuteRunForToken(pqxx::transaction_base& tx,
+                                  const std::string& token_digest,
+                                  const std::vector<Role>& roles,
+                                  RunId id,
+                                  const ExecuteRequest& request);
+
 // Queued -> Running on `node`; nullopt when the run is no longer Queued (another node took it,
 // or it was stopped), when `node` has no lease (its row is gone: declared lost), or when
 // starting it would break a limit: its company has `limits.per_company` runs Running on any

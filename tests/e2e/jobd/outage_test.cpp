@@ -33,6 +33,8 @@ constexpr int kChattyLines = 10;
 // An execution of executeJob's prepared statement: its Bind message names the unnamed portal,
 // then the statement (the statement's Parse has its length before the name).
 const std::string kExecuteRunBind("\0execute_run\0", 13);
+// The same for a caller by token in one statement (store::ExecuteRunForToken).
+const std::string kExecuteForTokenBind("\0execute_for_token\0", 19);
 
 struct CallResult {
     int status = 0;
@@ -113,6 +115,20 @@ protected:
         pqxx::connection connection{daemon_.database_url()};
         pqxx::work tx{connection};
         return fn(tx);
+    }
+
+    // The states of `job`'s runs, oldest first.
+    std::vector<std::string> RunStates(const std::string& job) {
+        return Sql([&](pqxx::work& tx) {
+            std::vector<std::string> found;
+            for (const auto& row :
+                 tx.exec_params("SELECT r.state FROM runs r JOIN jobs j ON j.id = r.job_id "
+                                "WHERE j.name = $1 ORDER BY r.id",
+                                job)) {
+                found.push_back(row[0].as<std::string>());
+            }
+            return found;
+        });
     }
 
     bool AllRunsEnded() {
@@ -301,43 +317,52 @@ TEST_F(OutageTest, CommitsInDoubtAreNeverWrittenTwice) {
 // call answers 503 (it may have been carried out) and its run, inserted or not, is looked for by
 // the id reserved before: it runs once, whether it was inserted Running on this node (a worker
 // was free for it) or Queued, held by this node (overlap Queue), instead of staying unseen, and
-// its job blocked, until the node restarts.
+// its job blocked, until the node restarts. A caller by token with an id in hand goes in one
+// statement (store::ExecuteRunForToken): the same holds for it.
 TEST_F(OutageTest, AnExecuteJobWhoseStatementIsInDoubtRunsOnce) {
-    for (const std::string overlap : {"Allow", "Queue"}) {
-        const std::string job = "quick" + overlap;
-        ASSERT_EQ(daemon_
-                      .Json("submitJob",
-                            R"({"companyHandle":"47","jobName":")" + job +
-                                R"(","execSchedule":"0 0 0 1 1 ?","overlap":")" + overlap +
-                                R"(","commandJob":{"argv":["/bin/true"]}})",
-                            "admin@example.com")
-                      .status,
-                  200);
-        const int cuts = proxy_.Cuts();
-        proxy_.CutAfter(kExecuteRunBind, 1);
-        const auto answer =
-            daemon_.Json("executeJob",
-                         R"({"companyHandle":"47","jobHandle":"47|)" + job + R"(|"})",
-                         "admin@example.com");
-        ASSERT_EQ(proxy_.Cuts(), cuts + 1) << answer.body;
-        EXPECT_EQ(answer.status, 503) << answer.body;
-        EXPECT_NE(answer.body.find("may have been carried out"), std::string::npos) << answer.body;
-        const auto states = [&] {
-            return Sql([&](pqxx::work& tx) {
-                std::vector<std::string> found;
-                for (const auto& row :
-                     tx.exec_params("SELECT r.state FROM runs r JOIN jobs j ON j.id = r.job_id "
-                                    "WHERE j.name = $1 ORDER BY r.id",
-                                    job)) {
-                    found.push_back(row[0].as<std::string>());
-                }
-                return found;
-            });
-        };
-        EXPECT_TRUE(WaitFor([&] { return states() == std::vector<std::string>{"Succeeded"}; },
-                            std::chrono::seconds(20)))
-            << overlap << ": " << states().size() << " runs\n"
-            << daemon_.Log();
+    const auto created = daemon_.Jobd({"admin", "add-token", "admin@example.com", "--name", "ci"});
+    ASSERT_EQ(created.exit_code, 0) << created.out;
+    const std::string token = created.out.substr(0, created.out.find('\n'));
+    const auto by_token = [&](const std::string& job) {
+        return daemon_.Post("/api/v1/executeJob",
+                            R"({"companyHandle":"47","jobHandle":"47|)" + job + R"(|"})",
+                            {{"Authorization", "Bearer " + token}});
+    };
+    for (const bool token_caller : {false, true}) {
+        for (const std::string overlap : {"Allow", "Queue"}) {
+            const std::string job = "quick" + overlap + (token_caller ? "Token" : "");
+            ASSERT_EQ(daemon_
+                          .Json("submitJob",
+                                R"({"companyHandle":"47","jobName":")" + job +
+                                    R"(","execSchedule":"0 0 0 1 1 ?","overlap":")" + overlap +
+                                    R"(","commandJob":{"argv":["/bin/true"]}})",
+                                "admin@example.com")
+                          .status,
+                      200);
+            if (token_caller) {
+                // A first call takes an id for the next one, which then goes in one statement.
+                ASSERT_EQ(by_token(job).status, 200);
+                ASSERT_TRUE(WaitFor([&] { return RunStates(job).size() == 1; }));
+            }
+            const std::size_t runs_before = RunStates(job).size();
+            const int cuts = proxy_.Cuts();
+            proxy_.CutAfter(token_caller ? kExecuteForTokenBind : kExecuteRunBind, 1);
+            const auto answer =
+                token_caller
+                    ? by_token(job)
+                    : daemon_.Json("executeJob",
+                                   R"({"companyHandle":"47","jobHandle":"47|)" + job + R"(|"})",
+                                   "admin@example.com");
+            ASSERT_EQ(proxy_.Cuts(), cuts + 1) << answer.body;
+            EXPECT_EQ(answer.status, 503) << answer.body;
+            EXPECT_NE(answer.body.find("may have been carried out"), std::string::npos)
+                << answer.body;
+            const std::vector<std::string> all_succeeded(runs_before + 1, "Succeeded");
+            EXPECT_TRUE(
+                WaitFor([&] { return RunStates(job) == all_succeeded; }, std::chrono::seconds(20)))
+                << overlap << ": " << RunStates(job).size() << " runs\n"
+                << daemon_.Log();
+        }
     }
 }
 

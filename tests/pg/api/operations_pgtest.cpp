@@ -167,8 +167,8 @@ TEST_F(OperationsTest, ExecuteWithoutATransactionInsertsTheRunUnderItsReservedId
 }
 
 // The lookup of an executeJob caller reserves its run's id in the same round trip: one id per
-// lookup, whatever the user's memberships, and none when not asked for.
-TEST_F(OperationsTest, AUserLookupReservesOneRunIdWhenAsked) {
+// lookup, whatever the user's memberships, one more when asked for a spare, none when not asked.
+TEST_F(OperationsTest, AUserLookupReservesTheRunIdsAskedFor) {
     pqxx::connection connection{db_.url()};
     pqxx::work tx{connection};
     store::AddCompany(tx, "Other", 48);
@@ -178,14 +178,80 @@ TEST_F(OperationsTest, AUserLookupReservesOneRunIdWhenAsked) {
     store::AddToken(tx, user, "ci", "digest");
     const auto first = store::FindUserByToken(tx, "digest", store::Reserve::RunId);
     const auto second = store::FindUserByEmail(tx, "OPS@example.com", store::Reserve::RunId);
+    const auto spare = store::FindUserByToken(tx, "digest", store::Reserve::RunIdAndSpare);
     const auto plain = store::FindUserByToken(tx, "digest");
-    ASSERT_TRUE(first && second && plain);
+    ASSERT_TRUE(first && second && spare && plain);
     EXPECT_EQ(first->roles.size(), 2u);
     ASSERT_TRUE(first->reserved_run && second->reserved_run);
     EXPECT_EQ(*second->reserved_run, *first->reserved_run + 1);
+    EXPECT_FALSE(first->spare_run);
+    ASSERT_TRUE(spare->reserved_run && spare->spare_run);
+    EXPECT_EQ(*spare->reserved_run, *second->reserved_run + 1);
+    EXPECT_EQ(*spare->spare_run, *spare->reserved_run + 1);
     EXPECT_FALSE(plain->reserved_run);
+    EXPECT_FALSE(plain->spare_run);
     const auto next = tx.exec1("SELECT nextval(pg_get_serial_sequence('runs', 'id'))")[0];
-    EXPECT_EQ(next.as<RunId>(), *second->reserved_run + 1);
+    EXPECT_EQ(next.as<RunId>(), *spare->spare_run + 1);
+}
+
+// executeJob by token in one statement: the run under the id given, Running on the reserved
+// worker, and one more id for the next call; no run (nothing written) for an unknown token, a
+// member whose role may not execute, or a job that may not start now (Forbid with a run active).
+TEST_F(OperationsTest, ExecuteForTokenChecksTheCallerAndInsertsUnderTheIdGiven) {
+    pqxx::connection connection{db_.url()};
+    UserId member = 0;
+    {
+        pqxx::work setup{connection};
+        member = store::AddUser(setup, "member@example.com", std::nullopt, 47, Role::IpsUser);
+        const UserId viewer =
+            store::AddUser(setup, "viewer@example.com", std::nullopt, 47, Role::ImagePortalUser);
+        const UserId admin =
+            store::AddUser(setup, "root@example.com", std::nullopt, std::nullopt, Role::IpsAdmin);
+        store::AddToken(setup, member, "m", "member-digest");
+        store::AddToken(setup, viewer, "v", "viewer-digest");
+        store::AddToken(setup, admin, "a", "admin-digest");
+        setup.commit();
+    }
+    pqxx::nontransaction tx{connection};
+    const auto reserve = [&] {
+        return tx.exec1("SELECT nextval(pg_get_serial_sequence('runs', 'id'))")[0].as<RunId>();
+    };
+    const auto execute = [&](const std::string& digest, const std::string& job, RunId id) {
+        std::optional<RunId> next_run;
+        const boost::json::object params{{"companyHandle", "47"}, {"jobHandle", "47|" + job + "|"}};
+        OperationContext ctx{auth::Operation::executeJob,
+                             {},
+                             Params(params),
+                             config_,
+                             kNow,
+                             Language::English,
+                             {},
+                             /*worker_reserved=*/true,
+                             id};
+        const auto answer = ExecuteJobForToken(ctx, tx, digest, next_run);
+        return std::make_tuple(answer, next_run, ctx.effects.start_claimed);
+    };
+    const auto runs = [&] { return tx.exec1("SELECT count(*) FROM runs")[0].as<int>(); };
+
+    const RunId id = reserve();
+    const auto [answer, next_run, started] = execute("member-digest", "Forbid", id);
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->at("runHandle").as_string(), "47|Forbid|" + std::to_string(id));
+    ASSERT_TRUE(started);
+    EXPECT_EQ(started->run.id, id);
+    EXPECT_EQ(started->run.state, RunState::Running);
+    EXPECT_EQ(tx.exec1("SELECT submit_user_id FROM runs WHERE id = " + std::to_string(id))[0]
+                  .as<UserId>(),
+              member);
+    ASSERT_TRUE(next_run);
+    EXPECT_GT(*next_run, id);
+
+    EXPECT_FALSE(std::get<0>(execute("member-digest", "Forbid", reserve())));  // one active
+    EXPECT_FALSE(std::get<0>(execute("viewer-digest", "Allow", reserve())));
+    EXPECT_FALSE(std::get<0>(execute("no-such-digest", "Allow", reserve())));
+    EXPECT_EQ(runs(), 1);
+    EXPECT_TRUE(std::get<0>(execute("admin-digest", "Allow", reserve())));  // global IpsAdmin
+    EXPECT_EQ(runs(), 2);
 }
 
 TEST_F(OperationsTest, AllowLetsEveryExecuteQueueARun) {
