@@ -273,8 +273,8 @@ std::optional<json::object> ExecuteJobForToken(OperationContext& ctx,
     static const std::vector<Role> kMayExecute =
         auth::RolesThatMayCall(auth::Operation::executeJob);
     ctx.effects.unconfirmed = engine::QueuedRun{*ctx.reserved_run, company};
-    auto execution = store::ExecuteRunForToken(
-        tx, token_digest, kMayExecute, *ctx.reserved_run, ExecuteRequestOf(ctx, handle));
+    auto execution =
+        store::ExecuteRunForToken(tx, token_digest, kMayExecute, ExecuteRequestOf(ctx, handle));
     ctx.effects.unconfirmed.reset();
     if (!execution.launch) {
         return std::nullopt;

@@ -39,6 +39,7 @@ int ReservedIds(Reserve reserve) {
 // last_used_at is stamped at most once a minute, and never waits: with every request stamping
 // it, all requests with one token queued behind each other's row lock until commit (an fsync
 // each), which capped a token's callers at about one request per commit (bench/README.md).
+// jobd_execute_for_token (migration 0012) stamps it the same way.
 constexpr const char* kUserByToken = R"sql(
     token AS (SELECT id, user_id FROM api_tokens WHERE token_sha256 = $1),
     touch AS (

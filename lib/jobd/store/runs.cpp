@@ -167,19 +167,15 @@ std::string SelectLaunches(const std::string& with, const std::string& rows) {
            " r JOIN jobs j ON j.id = r.job_id LEFT JOIN users u ON u.id = r.submit_user_id";
 }
 
-// The launch jobd_execute_run returns: its run and job as they were written and read, since the
-// statement's own snapshot, taken before the call, may not see a job created meanwhile.
-constexpr const char* kExecuteRunFrom = R"sql(
-    FROM jobd_execute_run($1, $2, $3, jobd_ts($4), $5, $6, $7, $8) x
+// The launch a function of executeJob returns (`call`, a row of run and job, as x): its run and
+// job as they were written and read, since the statement's own snapshot, taken before the call,
+// may not see a job created meanwhile. `extra`: more columns of x after the launch's.
+std::string SelectLaunchOfCall(const std::string& extra, const std::string& call) {
+    return std::string("SELECT ") + kRunColumns + kJobSpecColumns + extra + " FROM " + call +
+           R"sql( x
     CROSS JOIN LATERAL (SELECT (x.run).*) r CROSS JOIN LATERAL (SELECT (x.job).*) j
     LEFT JOIN users u ON u.id = r.submit_user_id)sql";
-
-// The same for jobd_execute_for_token, whose row also has the id it reserved for the next call.
-constexpr const char* kExecuteForTokenFrom = R"sql(, x.next_run_id
-    FROM jobd_execute_for_token($1, string_to_array($2, ','), $3, $4, $5, jobd_ts($6), $7, $8,
-                                $9) x
-    CROSS JOIN LATERAL (SELECT (x.run).*) r CROSS JOIN LATERAL (SELECT (x.job).*) j
-    LEFT JOIN users u ON u.id = r.submit_user_id)sql";
+}
 
 std::string ClaimReturningLaunch(const char* claim) {
     return SelectLaunches(std::string("WITH claimed AS (") + claim + ")", "claimed");
@@ -430,7 +426,8 @@ RunId InsertRun(pqxx::work& tx, const NewRun& run) {
 
 std::optional<RunLaunch> ExecuteRun(pqxx::transaction_base& tx, const ExecuteRequest& request) {
     static const Prepared execute{
-        "execute_run", std::string("SELECT ") + kRunColumns + kJobSpecColumns + kExecuteRunFrom};
+        "execute_run",
+        SelectLaunchOfCall("", "jobd_execute_run($1, $2, $3, jobd_ts($4), $5, $6, $7, $8)")};
     return LaunchIn(execute.Exec(tx,
                                  request.id,
                                  request.job.company,
@@ -445,11 +442,13 @@ std::optional<RunLaunch> ExecuteRun(pqxx::transaction_base& tx, const ExecuteReq
 TokenExecution ExecuteRunForToken(pqxx::transaction_base& tx,
                                   const std::string& token_digest,
                                   const std::vector<Role>& roles,
-                                  RunId id,
                                   const ExecuteRequest& request) {
+    // The row also has the id the function reserved for the next call.
     static const Prepared execute{
         "execute_for_token",
-        std::string("SELECT ") + kRunColumns + kJobSpecColumns + kExecuteForTokenFrom};
+        SelectLaunchOfCall(", x.next_run_id",
+                           "jobd_execute_for_token($1, string_to_array($2, ','), $3, $4, $5, "
+                           "jobd_ts($6), $7, $8, $9)")};
     std::string role_list;
     for (const Role role : roles) {
         role_list += (role_list.empty() ? "" : ",") + std::string(ToString(role));
@@ -457,7 +456,7 @@ TokenExecution ExecuteRunForToken(pqxx::transaction_base& tx,
     const pqxx::result rows = execute.Exec(tx,
                                            token_digest,
                                            role_list,
-                                           id,
+                                           request.id,
                                            request.job.company,
                                            request.job.name,
                                            ToMicros(request.asked_at),

@@ -99,7 +99,8 @@ std::optional<RunLaunch> ExecuteRun(pqxx::transaction_base& tx, const ExecuteReq
 
 // executeJob by an API token in one statement (migration 0012): the token's user, its right to
 // call executeJob in the company (a global IpsAdmin, or a membership with one of `roles`), then
-// ExecuteRun's statement under the run id `id`, reserved before. No launch when any of them
+// ExecuteRun's statement under request.id, reserved before (never nullopt here: a statement
+// whose answer is lost is resumed by it). No launch when any of them
 // found nothing: the caller looks for the fault the usual way. next_run: an id reserved in the
 // same statement for the next call, returned with a launch.
 struct TokenExecution {
@@ -110,7 +111,6 @@ struct TokenExecution {
 TokenExecution ExecuteRunForToken(pqxx::transaction_base& tx,
                                   const std::string& token_digest,
                                   const std::vector<Role>& roles,
-                                  RunId id,
                                   const ExecuteRequest& request);
 
 // Queued -> Running on `node`; nullopt when the run is no longer Queued (another node took it,
