@@ -419,6 +419,37 @@ TEST_F(LeasesTest, UnderACompanyLimitClaimsReadOnlyTheirOwnRunsWhateverTheTables
         << "rows of runs read for " << 2 * kBatches << " claims and ends";
 }
 
+// A claim's statements are planned for their first five calls on a connection, as PostgreSQL
+// does for any prepared statement, and then keep one generic plan: planned afresh at each call
+// (a custom plan for each batch's length), a claim cost more to plan than to run (issue #8).
+TEST_F(LeasesTest, ClaimsKeepTheirGenericPlans) {
+    const auto backlog = HeldBacklogBehindStaleStatistics(0);
+    pqxx::connection connection{db_.url()};
+    std::size_t next = 0;
+    for (const ClaimLimits& limits : {ClaimLimits{}, ClaimLimits{.per_company = 100}}) {
+        for (int size = 1; size <= kBatches; ++size) {  // a batch of each length
+            const auto first = backlog.begin() + static_cast<std::ptrdiff_t>(next);
+            const std::vector<RunId> ids(first, first + size);
+            next += static_cast<std::size_t>(size);
+            pqxx::work tx{connection};
+            const auto launches = limits.per_company ? ClaimRuns(tx, ids, "node-a", limits)
+                                                     : ClaimUnlimitedRuns(tx, ids, "node-a");
+            ASSERT_EQ(launches.size(), static_cast<std::size_t>(size));
+            ASSERT_TRUE(launches.back());
+            tx.commit();
+        }
+    }
+    pqxx::nontransaction tx{connection};
+    const auto plans = tx.exec(
+        "SELECT name, custom_plans, generic_plans FROM pg_prepared_statements "
+        "WHERE name IN ('claim_unlimited', 'lock_claims', 'claim_locked') ORDER BY name");
+    ASSERT_EQ(plans.size(), 3u);
+    for (const auto& row : plans) {
+        EXPECT_LE(row[1].as<int>(), 5) << row[0].c_str() << ": custom plans";
+        EXPECT_EQ(row[1].as<int>() + row[2].as<int>(), kBatches) << row[0].c_str();
+    }
+}
+
 // A take reads the released runs it takes, in runs_take_idx's order, not every released run: a
 // company limit's backlog, a stopped node's queue or a lost node's can leave thousands (issue #8).
 // The executeJob runs released last are still taken first.
