@@ -62,7 +62,7 @@ public:
           config_path_(std::move(config_path)),
           config_(std::move(config)),
           metrics_(JOBD_VERSION, std::chrono::system_clock::now()),
-          pool_(url, config_->database.pool_size),
+          pool_(url, config_->database.pool_size, config_->node.name),
           outcomes_(config_->log.dir),
           engine_(io.get_executor(), pool_, outcomes_, metrics_, engine::SettingsFrom(*config_)),
           pruner_(io.get_executor(), pool_, metrics_, engine::PrunerSettingsFrom(*config_)),

@@ -86,7 +86,7 @@ boost::json::object ResumeJob(OperationContext& ctx, pqxx::work& tx) {
     }
     const auto next = NextFireFromNow(job, ctx.now);
     store::SetTrigger(tx, job.id, next ? TriggerState::Normal : TriggerState::Complete, next);
-    ctx.effects.wake_scheduler = true;
+    ctx.effects.wake_at = next;
     return {};
 }
 

@@ -185,7 +185,7 @@ json::object SubmitJob(OperationContext& ctx, pqxx::work& tx) {
     spec.submit_user = ctx.principal.user;
     const bool run_now = !spec.exec_time && !spec.exec_schedule;
     const JobId id = store::InsertJob(tx, spec);
-    ctx.effects.wake_scheduler = !run_now;
+    ctx.effects.wake_at = spec.next_fire_at;
     if (run_now) {
         // Contract §5: with neither execTime nor execSchedule the job runs now and stays as a
         // one-shot record (trigger state Complete).

@@ -272,8 +272,8 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
         // a cancel that did not happen, and only this call's node writes it.
         engine_.RecordCancelled(std::move(pending->cancelled));
     }
-    if (pending->wake_scheduler) {
-        engine_.WakeScheduler();
+    if (pending->wake_at) {
+        engine_.WakeAt(*pending->wake_at);
     }
     co_return result;
 }

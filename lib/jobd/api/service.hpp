@@ -57,8 +57,10 @@ struct Effects {
     // known before (its reserved id), resumed by that id if the insert's commit is in doubt.
     std::optional<engine::QueuedRun> unconfirmed;
     std::vector<RunId> stop;
-    std::vector<Run> cancelled;   // stopJob, deleteJob: queued runs ended Stopped
-    bool wake_scheduler = false;  // a job's next fire was set or changed
+    std::vector<Run> cancelled;  // stopJob, deleteJob: queued runs ended Stopped
+    // A job's next fire was set or moved here: this node's scheduler wakes for it then. (Other
+    // nodes hear of it by NOTIFY, sent only while there are others: migration 0013.)
+    std::optional<TimePoint> wake_at;
 };
 
 // One operation's view of its request; runs on a store pool thread.

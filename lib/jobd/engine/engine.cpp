@@ -571,10 +571,6 @@ asio::awaitable<void> Engine::CountPeers() {
     }
 }
 
-void Engine::WakeScheduler() {
-    WakeAt(std::nullopt);
-}
-
 void Engine::WakeAt(std::optional<TimePoint> next_fire) {
     asio::dispatch(strand_, [this, next_fire] {
         const TimePoint at = next_fire.value_or(TimePoint::min());

@@ -114,11 +114,9 @@ public:
     // so that idle ones ask again, a newcomer's peers included.
     void Listening();
 
-    // A job was submitted, resumed or changed: look again for the earliest due fire.
-    void WakeScheduler();
-
-    // A job now fires at `next_fire` (from JobChangeWatch: any node's change); the scheduler
-    // looks again then, unless it already would by that time. nullopt: look again now.
+    // A job now fires at `next_fire` (a change this node made, or from JobChangeWatch: another
+    // node's); the scheduler looks again then, unless it already would by that time. nullopt:
+    // look again now.
     void WakeAt(std::optional<TimePoint> next_fire);
 
     // Runs a committed stopJob / deleteJob ended Stopped while Queued: one outcome line each and

@@ -12,6 +12,10 @@ constexpr const char* kUpsertNode = R"sql(
         SET pid = EXCLUDED.pid, version = EXCLUDED.version, lease = EXCLUDED.lease,
             started_at = now(), heartbeat_at = now())sql";
 
+// Waits for the job changes under way that announced nothing because no other node was
+// registered (migration 0013): the new node's first scan, after this commit, sees them.
+constexpr const char* kAwaitSilentJobChanges = "SELECT pg_advisory_xact_lock(3, 0)";
+
 constexpr const char* kOtherNodes = "SELECT count(*) FROM nodes WHERE name <> $1";
 
 constexpr const char* kHeartbeat =
@@ -43,6 +47,7 @@ void RegisterNode(pqxx::work& tx,
                   int pid,
                   const std::string& version,
                   std::chrono::milliseconds lease) {
+    tx.exec(kAwaitSilentJobChanges);
     tx.exec_params0(kUpsertNode, name, pid, version, static_cast<std::int64_t>(lease.count()));
 }
 

@@ -12,8 +12,9 @@
 
 namespace jobd::store {
 
-// Inserts or refreshes this node's row with a fresh heartbeat. (The newcomer's peers learn of it
-// once it listens: Engine::Listening.)
+// Inserts or refreshes this node's row with a fresh heartbeat, after the job changes under way
+// that were not announced (no other node was registered: migration 0013) have committed. (The
+// newcomer's peers learn of it once it listens: Engine::Listening.)
 void RegisterNode(pqxx::work& tx,
                   const std::string& name,
                   int pid,

@@ -34,8 +34,8 @@ int CheckedSize(int size) {
 
 }  // namespace
 
-Pool::Pool(std::string url, int size)
-    : url_(std::move(url)), size_(CheckedSize(size)), threads_(size_) {}
+Pool::Pool(std::string url, int size, std::string node)
+    : url_(std::move(url)), node_(std::move(node)), size_(CheckedSize(size)), threads_(size_) {}
 
 Pool::~Pool() {
     threads_.join();
@@ -52,7 +52,12 @@ std::unique_ptr<pqxx::connection> Pool::Acquire(bool& reused) {
         }
     }
     try {
-        return std::make_unique<pqxx::connection>(url_);
+        auto connection = std::make_unique<pqxx::connection>(url_);
+        if (!node_.empty()) {
+            pqxx::nontransaction tx{*connection};
+            tx.exec_params("SELECT set_config('jobd.node', $1, false)", node_);
+        }
+        return connection;
     } catch (const pqxx::broken_connection& e) {
         ++errors_;
         throw UnavailableError(e);

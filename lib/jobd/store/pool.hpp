@@ -61,8 +61,10 @@ std::string FirstLine(std::string_view message);
 
 class Pool {
 public:
-    // Connects to nothing yet. Throws Error(InvalidParameter) for a size below 1.
-    Pool(std::string url, int size);
+    // Connects to nothing yet. Throws Error(InvalidParameter) for a size below 1. `node`: the jobd
+    // node whose connections these are, named in each session (setting jobd.node, which migration
+    // 0013's trigger reads); empty for none.
+    Pool(std::string url, int size, std::string node = {});
     ~Pool();
 
     Pool(const Pool&) = delete;
@@ -131,6 +133,7 @@ private:
     void AwaitBackendEnd(int pid);
 
     const std::string url_;
+    const std::string node_;
     const int size_;
     std::atomic<int> in_use_{0};
     std::atomic<int> waiting_{0};

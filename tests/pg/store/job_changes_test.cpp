@@ -1,8 +1,12 @@
-// store::JobChangeListener and migration 0002's trigger against a real PostgreSQL: which job
-// changes announce themselves (those that can make a job fire earlier), with which payload, and
-// how a lost connection surfaces (issue #5: wake-ups by LISTEN/NOTIFY, no periodic scanning).
+// store::JobChangeListener and the trigger of migrations 0002 and 0013 against a real
+// PostgreSQL: which job changes announce themselves (those that can make a job fire earlier, made
+// where another node may need to hear of them), with which payload, and how a lost connection
+// surfaces (issue #5: wake-ups by LISTEN/NOTIFY, no periodic scanning).
 
 #include "jobd/store/job_changes.hpp"
+
+#include <future>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -12,6 +16,8 @@
 #include "jobd/store/accounts.hpp"
 #include "jobd/store/fires.hpp"
 #include "jobd/store/jobs.hpp"
+#include "jobd/store/nodes.hpp"
+#include "jobd/store/pool.hpp"
 #include "support/test_database.hpp"
 
 namespace jobd::store {
@@ -38,18 +44,26 @@ protected:
 
     JobId Insert(const std::string& name, std::optional<TimePoint> next_fire) {
         JobId id = 0;
-        Write([&](pqxx::work& tx) {
-            JobSpec spec;
-            spec.company = 47;
-            spec.name = name;
-            spec.job_type = "commandJob";
-            spec.payload_json = "{}";
-            spec.exec_schedule = "0 0 * * * ?";
-            spec.time_zone = "UTC";
-            spec.next_fire_at = next_fire;
-            id = InsertJob(tx, spec);
-        });
+        Write([&](pqxx::work& tx) { id = InsertScheduled(tx, name, next_fire); });
         return id;
+    }
+
+    static JobId InsertScheduled(pqxx::work& tx,
+                                 const std::string& name,
+                                 std::optional<TimePoint> next_fire) {
+        JobSpec spec;
+        spec.company = 47;
+        spec.name = name;
+        spec.job_type = "commandJob";
+        spec.payload_json = "{}";
+        spec.exec_schedule = "0 0 * * * ?";
+        spec.time_zone = "UTC";
+        spec.next_fire_at = next_fire;
+        return InsertJob(tx, spec);
+    }
+
+    void Register(const std::string& node) {
+        Write([&](pqxx::work& tx) { RegisterNode(tx, node, 1, "test", seconds(2)); });
     }
 
     // The scheduler's write of a fire that did not run: the job's next fire moves to `next`.
@@ -123,6 +137,58 @@ TEST_F(JobChangesTest, DeleteIsSilent) {
     Receive();
     Write([&](pqxx::work& tx) { MarkDeleted(tx, id); });
     EXPECT_TRUE(Receive().empty());
+}
+
+// A node wakes its own scheduler for its changes (api Effects::wake_at): while it is the only
+// node registered they go unannounced, and concurrent submissions do not take turns on NOTIFY's
+// lock (migration 0013). The writer's change, announced, comes after the node's would have.
+TEST_F(JobChangesTest, AChangeByTheOnlyNodeIsNotAnnounced) {
+    Register("node-a");
+    Pool node_a{db_.url(), 1, "node-a"};
+    node_a.RunSync([](pqxx::work& tx) { return InsertScheduled(tx, "hourly", kFire); });
+    Insert("by psql", kFire + std::chrono::hours(1));
+    EXPECT_EQ(Receive(), Changes{kFire + std::chrono::hours(1)});
+}
+
+TEST_F(JobChangesTest, AChangeByANodeWithPeersIsAnnounced) {
+    Register("node-a");
+    Register("node-b");
+    Pool node_a{db_.url(), 1, "node-a"};
+    node_a.RunSync([](pqxx::work& tx) { return InsertScheduled(tx, "hourly", kFire); });
+    EXPECT_EQ(Receive(), Changes{kFire});
+}
+
+// A node registering while a change that no one was told of is under way waits for its commit,
+// so that its first scan, after registering, sees the job.
+TEST_F(JobChangesTest, ARegistrationWaitsForAnUnannouncedChangeUnderWay) {
+    Register("node-a");
+    pqxx::connection node_a{db_.url()};
+    pqxx::nontransaction{node_a}.exec("SELECT set_config('jobd.node', 'node-a', false)");
+    pqxx::work change{node_a};
+    InsertScheduled(change, "hourly", kFire);
+
+    auto registered = std::async(std::launch::async, [this] { Register("node-b"); });
+    pqxx::connection observer{db_.url()};
+    bool waiting = false;
+    for (int poll = 0; poll < 2000 && !waiting; ++poll) {  // 10 s at most
+        pqxx::nontransaction tx{observer};
+        waiting = tx.exec1(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event = 'advisory'")[0]
+                      .as<int>() == 1;
+        if (!waiting) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+    ASSERT_TRUE(waiting) << "the registration never waited";
+    EXPECT_EQ(registered.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+    change.commit();
+    registered.get();
+
+    pqxx::work tx{node_a};  // with node-b registered, the next change is announced
+    InsertScheduled(tx, "daily", kFire - std::chrono::hours(1));
+    tx.commit();
+    EXPECT_EQ(Receive(), Changes{kFire - std::chrono::hours(1)});
 }
 
 // A notification is sent on commit: a rolled-back submit announces nothing.
