@@ -491,7 +491,9 @@ asio::awaitable<void> Engine::RenewLease() {
 // This node was declared lost while it lived: its runs are Lost (and retried) by another node
 // and its queued runs released, so it stops what it still runs and forgets what it queued; its
 // own ends of those runs are refused by the database (FinishRun). Registered again, it goes on
-// with the runs it holds now.
+// with the runs it holds now, and looks for due fires as a newcomer does: a job change made while
+// it was out may have been announced to no one (the only node registered made it: migration
+// 0013).
 void Engine::Fence(const std::vector<Run>& held) {
     Log().error("this node was declared lost (its lease ran out), stopping its runs node={}",
                 settings_.node);
@@ -503,6 +505,7 @@ void Engine::Fence(const std::vector<Run>& held) {
     pending_retries_.clear();
     maybe_released_ = true;
     QueueHeld(held);
+    WakeAt(std::nullopt);
 }
 
 void Engine::RunsReleased() {

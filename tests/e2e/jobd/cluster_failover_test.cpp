@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "e2e/jobd/cluster_fixture.hpp"
+#include "jobd/model/time.hpp"
 
 namespace jobd::test {
 namespace {
@@ -159,6 +160,41 @@ TEST(ClusterFailover, AKilledNodesRunsAreLostAndRetriedElsewhereAndItComesBackCl
     EXPECT_EQ(a.Terminate(), 0);
     EXPECT_EQ(b.Terminate(), 0);
     EXPECT_TRUE(ProcessGone(ReadPids(pids)[1]));
+}
+
+// A node declared lost while it lived registers again as a newcomer does, and looks for due
+// fires: a job submitted meanwhile on the only node registered was announced to no one
+// (migration 0013), and must still fire once that node is gone.
+TEST(ClusterFailover, ANodeRegisteredAgainFiresAJobSubmittedWhileItWasOut) {
+    Cluster cluster;
+    auto [a, b] = StartTwoNodes(cluster, kRuns);
+    std::string job;
+    for (int attempt = 0; attempt < 5 && job.empty(); ++attempt) {
+        cluster.Query("DELETE FROM nodes WHERE name = 'node-a'");  // as a reaper does
+        const std::string name = "later-" + std::to_string(attempt);
+        const auto at = std::chrono::time_point_cast<std::chrono::microseconds>(
+            std::chrono::system_clock::now() + seconds(4));
+        cluster.Submit(
+            b,
+            "47",
+            name,
+            R"("execTime":")" + FormatUtc(at) + R"(","commandJob":{"argv":["/bin/true"]})");
+        // Unannounced only if node-a had not registered again before the submission.
+        if (cluster.Query("SELECT 1 FROM nodes WHERE name = 'node-a'").empty()) {
+            job = name;
+        }
+    }
+    ASSERT_FALSE(job.empty()) << "node-a registered again before every submission";
+    b.Kill();
+    const std::string fired =
+        "SELECT coalesce(string_agg(r.node || ' ' || r.state, ','), '') FROM runs r "
+        "JOIN jobs j ON j.id = r.job_id WHERE j.name = '" +
+        job + "'";
+    EXPECT_TRUE(
+        WaitFor([&] { return cluster.Query(fired)[0][0].as<std::string>() == "node-a Succeeded"; },
+                seconds(15)))
+        << cluster.Query(fired)[0][0].as<std::string>() << a.Log();
+    EXPECT_EQ(a.Terminate(), 0);
 }
 
 // executeJob on a node whose only worker is busy runs on the node with a free one, woken by
