@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 #include <unistd.h>
 
@@ -16,12 +17,32 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// One file per process, rewritten for each input: Load only takes a path. The pid keeps
-// parallel fuzzing jobs (-jobs=N) apart.
+// One file per process, rewritten for each input (Load only takes a path) and removed when the
+// process exits normally; a crash leaves it with the input that crashed. The pid keeps parallel
+// fuzzing jobs (-jobs=N) apart.
+class InputFile {
+public:
+    InputFile()
+        : path_(fs::temp_directory_path() /
+                ("jobd-fuzz-config-" + std::to_string(getpid()) + ".yaml")) {}
+
+    ~InputFile() {
+        std::error_code ignored;
+        fs::remove(path_, ignored);
+    }
+
+    InputFile(const InputFile&) = delete;
+    InputFile& operator=(const InputFile&) = delete;
+
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
 const fs::path& InputPath() {
-    static const fs::path path =
-        fs::temp_directory_path() / ("jobd-fuzz-config-" + std::to_string(getpid()) + ".yaml");
-    return path;
+    static const InputFile file;
+    return file.path();
 }
 
 void WriteInput(const std::uint8_t* data, std::size_t size) {
