@@ -9,9 +9,14 @@
 --
 -- A node registering while such a silent change is under way must not miss it: the change
 -- holds lock (3, 0) shared until it commits, and registration (store::RegisterNode) takes it
--- exclusively, so it waits for the silent changes in flight, and the new node's first scan,
--- which follows its registration, sees them. A change that begins after the registration sees
--- the new node and is announced. (Advisory lock classes 1 and 2 are jobd_claim_lock's.)
+-- exclusively (jobd_await_unannounced_changes), so it waits for the silent changes in flight,
+-- and the new node's first scan, which follows its registration, sees them. A change that
+-- begins after the registration sees the new node and is announced. (Advisory lock classes 1
+-- and 2 are jobd_claim_lock's.)
+CREATE FUNCTION jobd_await_unannounced_changes() RETURNS void
+    LANGUAGE sql VOLATILE
+    AS $$ SELECT pg_advisory_xact_lock(3, 0) $$;
+
 CREATE OR REPLACE FUNCTION jobd_notify_job_change() RETURNS trigger
     LANGUAGE plpgsql AS $$
 DECLARE

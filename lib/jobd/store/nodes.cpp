@@ -14,7 +14,7 @@ constexpr const char* kUpsertNode = R"sql(
 
 // Waits for the job changes under way that announced nothing because no other node was
 // registered (migration 0013): the new node's first scan, after this commit, sees them.
-constexpr const char* kAwaitSilentJobChanges = "SELECT pg_advisory_xact_lock(3, 0)";
+constexpr const char* kAwaitUnannouncedChanges = "SELECT jobd_await_unannounced_changes()";
 
 constexpr const char* kOtherNodes = "SELECT count(*) FROM nodes WHERE name <> $1";
 
@@ -47,7 +47,7 @@ void RegisterNode(pqxx::work& tx,
                   int pid,
                   const std::string& version,
                   std::chrono::milliseconds lease) {
-    tx.exec(kAwaitSilentJobChanges);
+    tx.exec(kAwaitUnannouncedChanges);
     tx.exec_params0(kUpsertNode, name, pid, version, static_cast<std::int64_t>(lease.count()));
 }
 
