@@ -46,7 +46,9 @@ for bin in "$1" "$2"; do
     curl -fs -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
         "http://127.0.0.1:$api_port/api/v1/submitJob" \
         -d "{\"companyHandle\":\"$company\",\"jobName\":\"noop\",\"execTime\":\"2099-01-01T00:00:00Z\",\"overlap\":\"Allow\",\"commandJob\":{\"argv\":[\"/bin/true\"]}}"
-    echo "$bin, ${delay}s each way: $(python3 "$here/execute_calls.py" "$api_port" "$token" "$company" "$calls")"
+    for auth in "Bearer $token" "Basic $(printf remote@example.com:not-secret | base64)"; do
+        echo "$bin, ${delay}s each way, ${auth%% *}: $(python3 "$here/execute_calls.py" "$api_port" "$auth" "$company" "$calls")"
+    done
     kill "$jobd"
     wait "$jobd" 2>/dev/null || true
 done

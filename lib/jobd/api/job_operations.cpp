@@ -261,10 +261,10 @@ json::object ExecuteJob(OperationContext& ctx, pqxx::transaction_base& tx) {
                 "jobHandle");
 }
 
-std::optional<json::object> ExecuteJobForToken(OperationContext& ctx,
-                                               pqxx::transaction_base& tx,
-                                               const std::string& token_digest,
-                                               std::optional<RunId>& next_run) {
+std::optional<json::object> ExecuteJobForCaller(OperationContext& ctx,
+                                                pqxx::transaction_base& tx,
+                                                const KnownCaller& caller,
+                                                std::optional<RunId>& next_run) {
     const CompanyId company = ctx.params.RequireCompany();
     const JobHandle handle = ctx.params.RequireJobHandle();
     if (handle.company != company || !ctx.reserved_run) {
@@ -272,9 +272,14 @@ std::optional<json::object> ExecuteJobForToken(OperationContext& ctx,
     }
     static const std::vector<Role> kMayExecute =
         auth::RolesThatMayCall(auth::Operation::executeJob);
+    const store::ExecuteRequest request = ExecuteRequestOf(ctx, handle);
     ctx.effects.unconfirmed = engine::QueuedRun{*ctx.reserved_run, company};
-    auto execution =
-        store::ExecuteRunForToken(tx, token_digest, kMayExecute, ExecuteRequestOf(ctx, handle));
+    const auto* token = std::get_if<TokenCaller>(&caller);
+    const auto* password = std::get_if<PasswordCaller>(&caller);
+    auto execution = token
+                         ? store::ExecuteRunForToken(tx, token->digest, kMayExecute, request)
+                         : store::ExecuteRunForPassword(
+                               tx, password->email, password->verified_hash, kMayExecute, request);
     ctx.effects.unconfirmed.reset();
     if (!execution.launch) {
         return std::nullopt;

@@ -2,6 +2,8 @@
 // The operations of the table (service.cpp). Each runs in one transaction on a store pool
 // thread; contract §5 gives their behaviour, ips-jobs-api §3 their fields.
 
+#include <optional>
+
 #include <boost/json/object.hpp>
 #include <pqxx/pqxx>
 
@@ -13,13 +15,14 @@ namespace jobd::api {
 boost::json::object SubmitJob(OperationContext& ctx, pqxx::work& tx);
 // Its writes are one statement: it also runs without a transaction (Service).
 boost::json::object ExecuteJob(OperationContext& ctx, pqxx::transaction_base& tx);
-// The same in one statement for a caller known only by its token so far (ctx.principal empty)
-// with a run id in hand (ctx.reserved_run): nullopt when it inserted no run (a fault, which
-// ExecuteJob then finds), else the answer, and next_run the id reserved for a later call.
-std::optional<boost::json::object> ExecuteJobForToken(OperationContext& ctx,
-                                                      pqxx::transaction_base& tx,
-                                                      const std::string& token_digest,
-                                                      std::optional<RunId>& next_run);
+// The same in one statement for a caller not looked up yet (ctx.principal empty) with a run id
+// in hand (ctx.reserved_run); the statement checks the caller (KnownCaller). nullopt when it
+// inserted no run (a fault, which ExecuteJob then finds), else the answer, and next_run the id
+// reserved for a later call.
+std::optional<boost::json::object> ExecuteJobForCaller(OperationContext& ctx,
+                                                       pqxx::transaction_base& tx,
+                                                       const KnownCaller& caller,
+                                                       std::optional<RunId>& next_run);
 
 // control_operations.cpp
 boost::json::object StopJob(OperationContext& ctx, pqxx::work& tx);

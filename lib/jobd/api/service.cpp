@@ -187,9 +187,10 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
     // What the operation asks of the engine, kept apart so that a commit in doubt can still
     // hand its runs over (below). Written on the pool thread before the commit, read here after.
     auto pending = std::make_shared<Effects>();
-    // executeJob with credentials goes without a transaction (issue #8): the caller's lookup,
-    // which also reserves the run's id, then the run's one statement: two round trips, not five.
-    // (A unix socket peer has no lookup: its call takes BEGIN, the statement and COMMIT.)
+    // executeJob with credentials goes without a transaction (issue #8): one statement for a
+    // caller it can check by itself with a run id in hand (ExecuteForCaller), else the caller's
+    // lookup, which also reserves the run's id, then the run's statement: two round trips, not
+    // five. (A unix socket peer has no lookup: its call takes BEGIN, the statement and COMMIT.)
     const bool autocommit = execute && !call.peer_uid;
     // The pool thread reads these members; the Service outlives every request (daemon wiring).
     auto operation =
@@ -197,11 +198,11 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
             auto& tx) {
             const TimePoint now = Now();
             if constexpr (std::is_same_v<std::decay_t<decltype(tx)>, pqxx::nontransaction>) {
-                if (auto answer = ExecuteForToken(tx, call, *config, now, reserved, *pending)) {
+                if (auto answer = ExecuteForCaller(tx, call, *config, now, reserved, *pending)) {
                     return std::move(*answer);
                 }
             }
-            const Caller caller = Authenticate(tx, call, ReserveFor(call, autocommit));
+            const Caller caller = Authenticate(tx, call, ReserveFor(autocommit));
             if (caller.spare_run) {
                 KeepSpareRun(*caller.spare_run);
             }
@@ -278,16 +279,18 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
     co_return result;
 }
 
-// executeJob by token with a run id in hand: one statement (store::ExecuteRunForToken) instead
-// of the lookup, then the run's. nullopt when it cannot or inserted no run: the caller goes on
-// the usual way on the same connection, where the fault, if any, is found in its order.
-std::optional<boost::json::object> Service::ExecuteForToken(pqxx::nontransaction& tx,
-                                                            const Call& call,
-                                                            const config::Config& config,
-                                                            TimePoint now,
-                                                            bool reserved,
-                                                            Effects& pending) {
-    if (call.credentials.token.empty()) {
+// executeJob by token, or by a password verified recently, with a run id in hand: one statement
+// (store::ExecuteRunForToken, ExecuteRunForPassword) instead of the lookup, then the run's.
+// nullopt when it cannot or inserted no run: the caller goes on the usual way on the same
+// connection, where the fault, if any, is found in its order.
+std::optional<boost::json::object> Service::ExecuteForCaller(pqxx::nontransaction& tx,
+                                                             const Call& call,
+                                                             const config::Config& config,
+                                                             TimePoint now,
+                                                             bool reserved,
+                                                             Effects& pending) {
+    const auto caller = CallerOf(call);
+    if (!caller) {
         return std::nullopt;
     }
     const std::optional<RunId> id = TakeSpareRun();
@@ -306,7 +309,7 @@ std::optional<boost::json::object> Service::ExecuteForToken(pqxx::nontransaction
     std::optional<RunId> next_run;
     std::optional<boost::json::object> answer;
     try {
-        answer = ExecuteJobForToken(ctx, tx, auth::TokenDigest(call.credentials.token), next_run);
+        answer = ExecuteJobForCaller(ctx, tx, *caller, next_run);
     } catch (const pqxx::failure&) {
         pending = ctx.effects;  // in doubt (Pool): the run it may have inserted, by its id
         throw;
@@ -320,18 +323,44 @@ std::optional<boost::json::object> Service::ExecuteForToken(pqxx::nontransaction
     if (next_run) {
         KeepSpareRun(*next_run);
     }
+    if (std::holds_alternative<PasswordCaller>(*caller)) {
+        login_throttle_.RecordSuccess(ThrottleKey(call));
+    }
     pending = ctx.effects;
     return answer;
 }
 
-// A token's executeJob without a transaction reserves one more id when none is in hand, so that
-// the next call can go in one statement (ExecuteForToken).
-store::Reserve Service::ReserveFor(const Call& call, bool autocommit) {
+// Who may go in one statement: a caller by token, or by a password that matched a stored hash
+// a short while ago (auth::CredentialCache) and is not throttled; the statement checks the rest.
+std::optional<KnownCaller> Service::CallerOf(const Call& call) {
+    const Credentials& credentials = call.credentials;
+    if (!credentials.token.empty()) {
+        return TokenCaller{auth::TokenDigest(credentials.token)};
+    }
+    if (credentials.user.empty()) {
+        return std::nullopt;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (!login_throttle_.Allowed(ThrottleKey(call), now)) {
+        return std::nullopt;  // refused the usual way
+    }
+    auto hash = credential_cache_.VerifiedHash(
+        credential_cache_.KeyFor(credentials.user, credentials.password), now);
+    if (!hash) {
+        return std::nullopt;
+    }
+    return PasswordCaller{credentials.user, std::move(*hash)};
+}
+
+std::string Service::ThrottleKey(const Call& call) {
+    return auth::LoginThrottle::KeyFor(call.credentials.user, PeerAddress(call.peer));
+}
+
+// An executeJob without a transaction reserves one more id when none is in hand, so that the
+// next call can go in one statement (ExecuteForCaller).
+store::Reserve Service::ReserveFor(bool autocommit) {
     if (!autocommit) {
         return store::Reserve::Nothing;
-    }
-    if (call.credentials.token.empty()) {
-        return store::Reserve::RunId;
     }
     const std::lock_guard lock(spare_runs_mutex_);
     return spare_runs_.empty() ? store::Reserve::RunIdAndSpare : store::Reserve::RunId;
@@ -375,13 +404,13 @@ Service::Caller Service::Authenticate(pqxx::transaction_base& tx,
         throw Error(ErrorKind::NoCredentials, Message(MessageId::NoCredentials));
     }
     const auto now = std::chrono::steady_clock::now();
-    const std::string throttle_key =
-        auth::LoginThrottle::KeyFor(credentials.user, PeerAddress(call.peer));
+    const std::string throttle_key = ThrottleKey(call);
     if (!login_throttle_.Allowed(throttle_key, now)) {
         throw Error(ErrorKind::InvalidCredentials, Message(MessageId::TooManyFailedLogins));
     }
     const auto user = store::FindUserByEmail(tx, credentials.user, reserve);
-    if (user && user->password_hash && PasswordMatches(*user, credentials.password, now)) {
+    if (user && user->password_hash &&
+        PasswordMatches(credentials.user, credentials.password, *user->password_hash, now)) {
         login_throttle_.RecordSuccess(throttle_key);
         return {FromUser(*user), user->reserved_run, user->spare_run};
     }
@@ -391,17 +420,18 @@ Service::Caller Service::Authenticate(pqxx::transaction_base& tx,
     throw Error(ErrorKind::InvalidCredentials, Message(MessageId::InvalidLogin));
 }
 
-bool Service::PasswordMatches(const store::UserRecord& user,
+bool Service::PasswordMatches(const std::string& email,
                               const std::string& password,
+                              const std::string& stored_hash,
                               std::chrono::steady_clock::time_point now) {
-    const auto key = credential_cache_.KeyFor(user.email, password, *user.password_hash);
-    if (credential_cache_.Contains(key, now)) {
+    const auto key = credential_cache_.KeyFor(email, password);
+    if (credential_cache_.VerifiedHash(key, now) == stored_hash) {
         return true;
     }
-    if (!auth::VerifyPassword(password, *user.password_hash)) {
+    if (!auth::VerifyPassword(password, stored_hash)) {
         return false;
     }
-    credential_cache_.Insert(key, now);
+    credential_cache_.Insert(key, stored_hash, now);
     return true;
 }
 

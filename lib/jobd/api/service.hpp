@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -62,6 +63,19 @@ struct Effects {
     // nodes hear of it by NOTIFY, sent only while there are others: migration 0013.)
     std::optional<TimePoint> wake_at;
 };
+
+// A caller that executeJob's one statement can check by itself: an API token's digest, or an
+// email and the stored hash its password was verified against a short while ago (the statement
+// checks that it is still the user's).
+struct TokenCaller {
+    std::string digest;
+};
+
+struct PasswordCaller {
+    std::string email, verified_hash;
+};
+
+using KnownCaller = std::variant<TokenCaller, PasswordCaller>;
 
 // One operation's view of its request; runs on a store pool thread.
 struct OperationContext {
@@ -129,21 +143,25 @@ private:
         std::optional<RunId> spare_run;     // store::Reserve::RunIdAndSpare
     };
 
-    // Store pool thread (these three: any thread).
-    std::optional<boost::json::object> ExecuteForToken(pqxx::nontransaction& tx,
-                                                       const Call& call,
-                                                       const config::Config& config,
-                                                       TimePoint now,
-                                                       bool reserved,
-                                                       Effects& pending);
-    store::Reserve ReserveFor(const Call& call, bool autocommit);
+    // Store pool thread (from ReserveFor: any thread).
+    std::optional<boost::json::object> ExecuteForCaller(pqxx::nontransaction& tx,
+                                                        const Call& call,
+                                                        const config::Config& config,
+                                                        TimePoint now,
+                                                        bool reserved,
+                                                        Effects& pending);
+    std::optional<KnownCaller> CallerOf(const Call& call);
+    store::Reserve ReserveFor(bool autocommit);
     std::optional<RunId> TakeSpareRun();
     void KeepSpareRun(RunId id);
+    static std::string ThrottleKey(const Call& call);
 
     // Store pool thread.
     Caller Authenticate(pqxx::transaction_base& tx, const Call& call, store::Reserve reserve);
-    bool PasswordMatches(const store::UserRecord& user,
+    // `email` as the caller wrote it: the key of its checks in credential_cache_.
+    bool PasswordMatches(const std::string& email,
                          const std::string& password,
+                         const std::string& stored_hash,
                          std::chrono::steady_clock::time_point now);
 
     store::Pool& db_;
@@ -153,7 +171,7 @@ private:
     // Thread-safe; shared by the pool threads that authenticate.
     auth::CredentialCache credential_cache_;
     auth::LoginThrottle login_throttle_;
-    // Run ids reserved for executeJob calls to come (ExecuteForToken).
+    // Run ids reserved for executeJob calls to come (ExecuteForCaller).
     std::mutex spare_runs_mutex_;
     std::vector<RunId> spare_runs_;  // guarded by spare_runs_mutex_
 };

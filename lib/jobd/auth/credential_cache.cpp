@@ -36,48 +36,55 @@ std::string RandomKey() {
 CredentialCache::CredentialCache(Clock::duration ttl, std::size_t max_entries)
     : ttl_(ttl), max_entries_(std::max<std::size_t>(1, max_entries)), hmac_key_(RandomKey()) {}
 
-std::string CredentialCache::KeyFor(std::string_view email,
-                                    std::string_view password,
-                                    std::string_view stored_hash) const {
+std::string CredentialCache::KeyFor(std::string_view email, std::string_view password) const {
     crypto_auth_hmacsha256_state state;
     crypto_auth_hmacsha256_init(
         &state, reinterpret_cast<const unsigned char*>(hmac_key_.data()), hmac_key_.size());
     AddField(state, email);
     AddField(state, password);
-    AddField(state, stored_hash);
     std::string key(crypto_auth_hmacsha256_BYTES, '\0');
     crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char*>(key.data()));
     sodium_memzero(&state, sizeof state);
     return key;
 }
 
-bool CredentialCache::Contains(const std::string& key, Clock::time_point now) {
+std::optional<std::string> CredentialCache::VerifiedHash(const std::string& key,
+                                                         Clock::time_point now) {
     const std::lock_guard lock(mutex_);
     DropExpired(now);
-    return expiry_.contains(key);
+    const auto found = checks_.find(key);
+    if (found == checks_.end()) {
+        return std::nullopt;
+    }
+    return found->second.stored_hash;
 }
 
-void CredentialCache::Insert(const std::string& key, Clock::time_point now) {
+void CredentialCache::Insert(const std::string& key,
+                             std::string stored_hash,
+                             Clock::time_point now) {
     const std::lock_guard lock(mutex_);
     DropExpired(now);
-    if (const auto found = expiry_.find(key); found != expiry_.end()) {
-        by_expiry_.erase({found->second, key});
-        expiry_.erase(found);
+    if (const auto found = checks_.find(key); found != checks_.end()) {
+        by_expiry_.erase({found->second.expiry, key});
+        checks_.erase(found);
     }
-    while (expiry_.size() >= max_entries_) {
-        expiry_.erase(by_expiry_.begin()->second);
-        by_expiry_.erase(by_expiry_.begin());
+    while (checks_.size() >= max_entries_) {
+        DropOldest();
     }
     const Clock::time_point expiry = now + ttl_;
-    expiry_.emplace(key, expiry);
+    checks_.emplace(key, Check{expiry, std::move(stored_hash)});
     by_expiry_.emplace(expiry, key);
 }
 
 void CredentialCache::DropExpired(Clock::time_point now) {
     while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
-        expiry_.erase(by_expiry_.begin()->second);
-        by_expiry_.erase(by_expiry_.begin());
+        DropOldest();
     }
+}
+
+void CredentialCache::DropOldest() {
+    checks_.erase(by_expiry_.begin()->second);
+    by_expiry_.erase(by_expiry_.begin());
 }
 
 }  // namespace jobd::auth

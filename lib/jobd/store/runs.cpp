@@ -356,6 +356,41 @@ std::optional<RunLaunch> LaunchIn(const pqxx::result& rows) {
     return ReadLaunchRow(rows[0]);
 }
 
+// Roles as a text[] parameter: "IpsUser,IpsCompanyAdmin" (string_to_array in the statement).
+std::string RoleList(const std::vector<Role>& roles) {
+    std::string list;
+    for (const Role role : roles) {
+        list += (list.empty() ? "" : ",") + std::string(ToString(role));
+    }
+    return list;
+}
+
+// A jobd_execute_for_* statement: the caller's proof and roles, then the request's parameters.
+template <typename... Caller>
+pqxx::result ExecuteForCaller(const Prepared& execute,
+                              pqxx::transaction_base& tx,
+                              const ExecuteRequest& request,
+                              const Caller&... caller) {
+    return execute.Exec(tx,
+                        caller...,
+                        request.id,
+                        request.job.company,
+                        request.job.name,
+                        ToMicros(request.asked_at),
+                        request.node,
+                        request.worker_free,
+                        request.limits.per_company);
+}
+
+// Its row: a launch, then the id the function reserved for the next call.
+CallerExecution ExecutionIn(const pqxx::result& rows) {
+    if (rows.empty()) {
+        return {};
+    }
+    constexpr int kNextRunId = 36;  // after kRunColumns and kJobSpecColumns
+    return {ReadLaunchRow(rows[0]), rows[0][kNextRunId].as<RunId>()};
+}
+
 Run SelectRun(pqxx::transaction_base& tx, RunId id) {
     static const Prepared select{"select_run", SelectRuns("r.id = $1")};
     return ReadRun(select.Exec1(tx, id));
@@ -451,35 +486,30 @@ std::optional<RunLaunch> ExecuteRun(pqxx::transaction_base& tx, const ExecuteReq
                                  request.limits.per_company));
 }
 
-TokenExecution ExecuteRunForToken(pqxx::transaction_base& tx,
-                                  const std::string& token_digest,
-                                  const std::vector<Role>& roles,
-                                  const ExecuteRequest& request) {
-    // The row also has the id the function reserved for the next call.
+CallerExecution ExecuteRunForToken(pqxx::transaction_base& tx,
+                                   const std::string& token_digest,
+                                   const std::vector<Role>& roles,
+                                   const ExecuteRequest& request) {
     static const Prepared execute{
         "execute_for_token",
         SelectLaunchOfCall(", x.next_run_id",
                            "jobd_execute_for_token($1, string_to_array($2, ','), $3, $4, $5, "
                            "jobd_ts($6), $7, $8, $9)")};
-    std::string role_list;
-    for (const Role role : roles) {
-        role_list += (role_list.empty() ? "" : ",") + std::string(ToString(role));
-    }
-    const pqxx::result rows = execute.Exec(tx,
-                                           token_digest,
-                                           role_list,
-                                           request.id,
-                                           request.job.company,
-                                           request.job.name,
-                                           ToMicros(request.asked_at),
-                                           request.node,
-                                           request.worker_free,
-                                           request.limits.per_company);
-    if (rows.empty()) {
-        return {};
-    }
-    constexpr int kNextRunId = 36;  // after kRunColumns and kJobSpecColumns
-    return {ReadLaunchRow(rows[0]), rows[0][kNextRunId].as<RunId>()};
+    return ExecutionIn(ExecuteForCaller(execute, tx, request, token_digest, RoleList(roles)));
+}
+
+CallerExecution ExecuteRunForPassword(pqxx::transaction_base& tx,
+                                      const std::string& email,
+                                      const std::string& password_hash,
+                                      const std::vector<Role>& roles,
+                                      const ExecuteRequest& request) {
+    static const Prepared execute{
+        "execute_for_password",
+        SelectLaunchOfCall(", x.next_run_id",
+                           "jobd_execute_for_password($1, $2, string_to_array($3, ','), $4, $5, "
+                           "$6, jobd_ts($7), $8, $9, $10)")};
+    return ExecutionIn(
+        ExecuteForCaller(execute, tx, request, email, password_hash, RoleList(roles)));
 }
 
 std::vector<RunLaunch> LaunchesOf(pqxx::work& tx, const std::vector<RunId>& ids) {

@@ -97,21 +97,29 @@ struct ExecuteRequest {
 // it commits by itself, one round trip (issue #8).
 std::optional<RunLaunch> ExecuteRun(pqxx::transaction_base& tx, const ExecuteRequest& request);
 
-// executeJob by an API token in one statement (migration 0012): the token's user, its right to
-// call executeJob in the company (a global IpsAdmin, or a membership with one of `roles`), then
-// ExecuteRun's statement under request.id, reserved before (never nullopt here: a statement
-// whose answer is lost is resumed by it). No launch when any of them
-// found nothing: the caller looks for the fault the usual way. next_run: an id reserved in the
-// same statement for the next call, returned with a launch.
-struct TokenExecution {
+// executeJob by an API token in one statement (migrations 0012, 0014): the token's user, its
+// right to call executeJob in the company (a global IpsAdmin, or a membership with one of
+// `roles`), then ExecuteRun's statement under request.id, reserved before (never nullopt here: a
+// statement whose answer is lost is resumed by it). No launch when any of them found nothing:
+// the caller looks for the fault the usual way. next_run: an id reserved in the same statement
+// for the next call, returned with a launch.
+struct CallerExecution {
     std::optional<RunLaunch> launch;
     std::optional<RunId> next_run;
 };
 
-TokenExecution ExecuteRunForToken(pqxx::transaction_base& tx,
-                                  const std::string& token_digest,
-                                  const std::vector<Role>& roles,
-                                  const ExecuteRequest& request);
+CallerExecution ExecuteRunForToken(pqxx::transaction_base& tx,
+                                   const std::string& token_digest,
+                                   const std::vector<Role>& roles,
+                                   const ExecuteRequest& request);
+
+// The same for the user with `email` (matched as FindUserByEmail does) whose password was
+// verified against `password_hash`: no launch either when that is no longer the user's hash.
+CallerExecution ExecuteRunForPassword(pqxx::transaction_base& tx,
+                                      const std::string& email,
+                                      const std::string& password_hash,
+                                      const std::vector<Role>& roles,
+                                      const ExecuteRequest& request);
 
 // Queued -> Running on `node`; nullopt when the run is no longer Queued (another node took it,
 // or it was stopped), when `node` has no lease (its row is gone: declared lost), or when

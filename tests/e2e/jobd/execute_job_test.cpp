@@ -186,6 +186,35 @@ TEST_F(ExecuteJobTest, EnvelopedWithAuthHeaderRuns) {
     EXPECT_NE(answer.body.find("http://www.scene7.com/IpsApi/xsd"), std::string::npos);
 }
 
+// A password checked once lets the caller's next executeJob go in one statement (Service::
+// ExecuteForCaller), which accepts only the stored hash that check matched: once the password
+// is changed the old one is refused at once, though it was checked a moment before.
+TEST_F(ExecuteJobTest, AChangedPasswordIsRefusedAtOnceThoughTheOldOneWasChecked) {
+    daemon_->AddUser("changing@example.com", 47, "IpsUser");
+    const std::string handle = SubmitCommandJob("Password Change", R"(["/bin/true"])");
+    const auto execute = [&](const std::string& password) {
+        return daemon_->Json("executeJob",
+                             R"({"companyHandle":"47","jobHandle":")" + handle + R"("})",
+                             "changing@example.com",
+                             password);
+    };
+    ASSERT_EQ(execute("secret-password").status, 200);
+    ASSERT_EQ(execute("secret-password").status, 200);
+    const auto changed = daemon_->Jobd({"admin",
+                                        "add-user",
+                                        "changing@example.com",
+                                        "--company",
+                                        "47",
+                                        "--role",
+                                        "IpsUser",
+                                        "--password-stdin"},
+                                       "another-password\n");
+    ASSERT_EQ(changed.exit_code, 0) << changed.out;
+    const auto old_password = execute("secret-password");
+    EXPECT_EQ(old_password.status, 401) << old_password.body;
+    EXPECT_EQ(execute("another-password").status, 200);
+}
+
 TEST_F(ExecuteJobTest, FaultCodes) {
     struct Case {
         const char* name;

@@ -33,8 +33,10 @@ constexpr int kChattyLines = 10;
 // An execution of executeJob's prepared statement: its Bind message names the unnamed portal,
 // then the statement (the statement's Parse has its length before the name).
 const std::string kExecuteRunBind("\0execute_run\0", 13);
-// The same for a caller by token in one statement (store::ExecuteRunForToken).
+// The same for a caller by token, or by a password checked before, in one statement
+// (store::ExecuteRunForToken, ExecuteRunForPassword).
 const std::string kExecuteForTokenBind("\0execute_for_token\0", 19);
+const std::string kExecuteForPasswordBind("\0execute_for_password\0", 22);
 
 struct CallResult {
     int status = 0;
@@ -279,8 +281,9 @@ TEST_F(OutageTest, ConnectionsDroppedAndRefusedWhileRunsAndCallsGoOn) {
 // The answer to a COMMIT is lost after the server committed (the outcome "in doubt"), for
 // claims, output batches, ends, retries, fires and API calls alike: each write is repeated and
 // must find what its first attempt committed. Every other cut loses the answer to executeJob's
-// own statement, which commits without a COMMIT (store::ExecuteRun): its run, when inserted,
-// must still run (and end) exactly once.
+// own statement, which commits without a COMMIT: its run, when inserted, must still run (and
+// end) exactly once. (The callers' password was checked by their first call, so their calls go
+// in one statement, store::ExecuteRunForPassword.)
 TEST_F(OutageTest, CommitsInDoubtAreNeverWrittenTwice) {
     // Fires every second: scheduler passes are in doubt too.
     ASSERT_EQ(daemon_
@@ -293,7 +296,7 @@ TEST_F(OutageTest, CommitsInDoubtAreNeverWrittenTwice) {
     StartCalls();
     ASSERT_TRUE(AcceptsAgain(5));
     for (int cut = 1; cut <= 25; ++cut) {
-        proxy_.CutAfter(cut % 2 == 0 ? kExecuteRunBind : "COMMIT", 1);
+        proxy_.CutAfter(cut % 2 == 0 ? kExecuteForPasswordBind : "COMMIT", 1);
         ASSERT_TRUE(WaitFor([&] { return proxy_.Cuts() == cut; }, std::chrono::seconds(20)))
             << daemon_.Log();
     }
@@ -317,20 +320,21 @@ TEST_F(OutageTest, CommitsInDoubtAreNeverWrittenTwice) {
 // call answers 503 (it may have been carried out) and its run, inserted or not, is looked for by
 // the id reserved before: it runs once, whether it was inserted Running on this node (a worker
 // was free for it) or Queued, held by this node (overlap Queue), instead of staying unseen, and
-// its job blocked, until the node restarts. A caller by token with an id in hand goes in one
-// statement (store::ExecuteRunForToken): the same holds for it.
+// its job blocked, until the node restarts. A caller by token, or by a password checked before,
+// with an id in hand goes in one statement (store::ExecuteRunForToken, ExecuteRunForPassword):
+// the same holds for it.
 TEST_F(OutageTest, AnExecuteJobWhoseStatementIsInDoubtRunsOnce) {
     const auto created = daemon_.Jobd({"admin", "add-token", "admin@example.com", "--name", "ci"});
     ASSERT_EQ(created.exit_code, 0) << created.out;
     const std::string token = created.out.substr(0, created.out.find('\n'));
-    const auto by_token = [&](const std::string& job) {
-        return daemon_.Post("/api/v1/executeJob",
-                            R"({"companyHandle":"47","jobHandle":"47|)" + job + R"(|"})",
-                            {{"Authorization", "Bearer " + token}});
-    };
-    for (const bool token_caller : {false, true}) {
+    enum class Caller { kPasswordLookedUp, kPasswordKnown, kToken };
+    const std::map<Caller, std::string> suffix{{Caller::kPasswordLookedUp, ""},
+                                               {Caller::kPasswordKnown, "Known"},
+                                               {Caller::kToken, "Token"}};
+    for (const Caller caller :
+         {Caller::kPasswordLookedUp, Caller::kPasswordKnown, Caller::kToken}) {
         for (const std::string overlap : {"Allow", "Queue"}) {
-            const std::string job = "quick" + overlap + (token_caller ? "Token" : "");
+            const std::string job = "quick" + overlap + suffix.at(caller);
             ASSERT_EQ(daemon_
                           .Json("submitJob",
                                 R"({"companyHandle":"47","jobName":")" + job +
@@ -339,20 +343,33 @@ TEST_F(OutageTest, AnExecuteJobWhoseStatementIsInDoubtRunsOnce) {
                                 "admin@example.com")
                           .status,
                       200);
-            if (token_caller) {
+            // A user whose password this node has not checked yet is looked up first.
+            std::string email = "admin@example.com";
+            if (caller == Caller::kPasswordLookedUp) {
+                email = "new" + overlap + "@example.com";
+                daemon_.AddUser(email, 47, "IpsCompanyAdmin");
+            }
+            const auto execute = [&] {
+                const std::string body =
+                    R"({"companyHandle":"47","jobHandle":"47|)" + job + R"(|"})";
+                return caller == Caller::kToken
+                           ? daemon_.Post(
+                                 "/api/v1/executeJob", body, {{"Authorization", "Bearer " + token}})
+                           : daemon_.Json("executeJob", body, email);
+            };
+            if (caller != Caller::kPasswordLookedUp) {
                 // A first call takes an id for the next one, which then goes in one statement.
-                ASSERT_EQ(by_token(job).status, 200);
+                ASSERT_EQ(execute().status, 200);
                 ASSERT_TRUE(WaitFor([&] { return RunStates(job).size() == 1; }));
             }
             const std::size_t runs_before = RunStates(job).size();
             const int cuts = proxy_.Cuts();
-            proxy_.CutAfter(token_caller ? kExecuteForTokenBind : kExecuteRunBind, 1);
-            const auto answer =
-                token_caller
-                    ? by_token(job)
-                    : daemon_.Json("executeJob",
-                                   R"({"companyHandle":"47","jobHandle":"47|)" + job + R"(|"})",
-                                   "admin@example.com");
+            const std::map<Caller, std::string> bind{
+                {Caller::kPasswordLookedUp, kExecuteRunBind},
+                {Caller::kPasswordKnown, kExecuteForPasswordBind},
+                {Caller::kToken, kExecuteForTokenBind}};
+            proxy_.CutAfter(bind.at(caller), 1);
+            const auto answer = execute();
             ASSERT_EQ(proxy_.Cuts(), cuts + 1) << answer.body;
             EXPECT_EQ(answer.status, 503) << answer.body;
             EXPECT_NE(answer.body.find("may have been carried out"), std::string::npos)

@@ -90,6 +90,45 @@ protected:
         return ExecuteOn(tx, job, /*worker_reserved=*/true, reserved_run);
     }
 
+    // executeJob in one statement by `caller` (Service::ExecuteForCaller) under an id reserved
+    // here, with a worker reserved.
+    struct CallerExecution {
+        RunId id = 0;
+        std::optional<boost::json::object> answer;
+        std::optional<RunId> next_run;
+        std::optional<store::RunLaunch> started;
+    };
+
+    CallerExecution ExecuteForCallerOn(pqxx::nontransaction& tx,
+                                       const KnownCaller& caller,
+                                       const std::string& job) {
+        CallerExecution execution;
+        execution.id =
+            tx.exec1("SELECT nextval(pg_get_serial_sequence('runs', 'id'))")[0].as<RunId>();
+        const boost::json::object params{{"companyHandle", "47"}, {"jobHandle", "47|" + job + "|"}};
+        OperationContext ctx{auth::Operation::executeJob,
+                             {},
+                             Params(params),
+                             config_,
+                             kNow,
+                             Language::English,
+                             {},
+                             /*worker_reserved=*/true,
+                             execution.id};
+        execution.answer = ExecuteJobForCaller(ctx, tx, caller, execution.next_run);
+        execution.started = ctx.effects.start_claimed;
+        return execution;
+    }
+
+    static UserId SubmitUserOf(pqxx::transaction_base& tx, RunId run) {
+        return tx.exec1("SELECT submit_user_id FROM runs WHERE id = " + std::to_string(run))[0]
+            .as<UserId>();
+    }
+
+    static int RunCount(pqxx::transaction_base& tx) {
+        return tx.exec1("SELECT count(*) FROM runs")[0].as<int>();
+    }
+
     // A first executeJob of the Forbid job holds its transaction open while `second` calls
     // executeJob on the same job; returns the fault the second call got, if any.
     std::optional<ErrorKind> SecondCallOnAForbidJobWhileTheFirstIsOpen(
@@ -213,45 +252,59 @@ TEST_F(OperationsTest, ExecuteForTokenChecksTheCallerAndInsertsUnderTheIdGiven) 
         setup.commit();
     }
     pqxx::nontransaction tx{connection};
-    const auto reserve = [&] {
-        return tx.exec1("SELECT nextval(pg_get_serial_sequence('runs', 'id'))")[0].as<RunId>();
+    const auto execute = [&](const std::string& digest, const std::string& job) {
+        return ExecuteForCallerOn(tx, TokenCaller{digest}, job);
     };
-    const auto execute = [&](const std::string& digest, const std::string& job, RunId id) {
-        std::optional<RunId> next_run;
-        const boost::json::object params{{"companyHandle", "47"}, {"jobHandle", "47|" + job + "|"}};
-        OperationContext ctx{auth::Operation::executeJob,
-                             {},
-                             Params(params),
-                             config_,
-                             kNow,
-                             Language::English,
-                             {},
-                             /*worker_reserved=*/true,
-                             id};
-        const auto answer = ExecuteJobForToken(ctx, tx, digest, next_run);
-        return std::make_tuple(answer, next_run, ctx.effects.start_claimed);
-    };
-    const auto runs = [&] { return tx.exec1("SELECT count(*) FROM runs")[0].as<int>(); };
 
-    const RunId id = reserve();
-    const auto [answer, next_run, started] = execute("member-digest", "Forbid", id);
+    const auto [id, answer, next_run, started] = execute("member-digest", "Forbid");
     ASSERT_TRUE(answer);
     EXPECT_EQ(answer->at("runHandle").as_string(), "47|Forbid|" + std::to_string(id));
     ASSERT_TRUE(started);
     EXPECT_EQ(started->run.id, id);
     EXPECT_EQ(started->run.state, RunState::Running);
-    EXPECT_EQ(tx.exec1("SELECT submit_user_id FROM runs WHERE id = " + std::to_string(id))[0]
-                  .as<UserId>(),
-              member);
+    EXPECT_EQ(SubmitUserOf(tx, id), member);
     ASSERT_TRUE(next_run);
     EXPECT_GT(*next_run, id);
 
-    EXPECT_FALSE(std::get<0>(execute("member-digest", "Forbid", reserve())));  // one active
-    EXPECT_FALSE(std::get<0>(execute("viewer-digest", "Allow", reserve())));
-    EXPECT_FALSE(std::get<0>(execute("no-such-digest", "Allow", reserve())));
-    EXPECT_EQ(runs(), 1);
-    EXPECT_TRUE(std::get<0>(execute("admin-digest", "Allow", reserve())));  // global IpsAdmin
-    EXPECT_EQ(runs(), 2);
+    EXPECT_FALSE(execute("member-digest", "Forbid").answer);  // one active
+    EXPECT_FALSE(execute("viewer-digest", "Allow").answer);
+    EXPECT_FALSE(execute("no-such-digest", "Allow").answer);
+    EXPECT_EQ(RunCount(tx), 1);
+    EXPECT_TRUE(execute("admin-digest", "Allow").answer);  // global IpsAdmin
+    EXPECT_EQ(RunCount(tx), 2);
+}
+
+// The same by a password verified against a stored hash: the email matches whatever its case,
+// and the hash must still be the user's, so a password changed since the check runs nothing.
+TEST_F(OperationsTest, ExecuteForPasswordRunsOnlyWhileTheVerifiedHashIsStored) {
+    pqxx::connection connection{db_.url()};
+    UserId member = 0;
+    {
+        pqxx::work setup{connection};
+        member = store::AddUser(setup, "member@example.com", "hash-1", 47, Role::IpsUser);
+        store::AddUser(setup, "viewer@example.com", "hash-v", 47, Role::ImagePortalUser);
+        store::AddUser(setup, "root@example.com", "hash-r", std::nullopt, Role::IpsAdmin);
+        setup.commit();
+    }
+    pqxx::nontransaction tx{connection};
+    const auto execute = [&](const std::string& email, const std::string& hash) {
+        return ExecuteForCallerOn(tx, PasswordCaller{email, hash}, "Allow");
+    };
+
+    const auto executed = execute("Member@Example.com", "hash-1");
+    ASSERT_TRUE(executed.answer);
+    EXPECT_EQ(SubmitUserOf(tx, executed.id), member);
+    EXPECT_TRUE(executed.next_run);
+
+    EXPECT_FALSE(execute("member@example.com", "hash-r").answer);  // another user's hash
+    EXPECT_FALSE(execute("viewer@example.com", "hash-v").answer);  // its role may not execute
+    EXPECT_FALSE(execute("nobody@example.com", "hash-1").answer);
+    tx.exec0("UPDATE users SET password_hash = 'hash-2' WHERE email = 'member@example.com'");
+    EXPECT_FALSE(execute("member@example.com", "hash-1").answer);
+    EXPECT_EQ(RunCount(tx), 1);
+    EXPECT_TRUE(execute("member@example.com", "hash-2").answer);
+    EXPECT_TRUE(execute("root@example.com", "hash-r").answer);  // global IpsAdmin
+    EXPECT_EQ(RunCount(tx), 3);
 }
 
 TEST_F(OperationsTest, AllowLetsEveryExecuteQueueARun) {
