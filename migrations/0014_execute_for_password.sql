@@ -4,30 +4,17 @@
 -- hash it matched (auth::CredentialCache); this statement checks that this hash is still the
 -- user's, so a password changed since is never accepted: the call then goes the usual way.
 --
--- The part both kinds of caller share moves to jobd_execute_for_user; jobd_execute_for_token
--- keeps its signature and answers (nodes not yet upgraded call it).
+-- The check both kinds of caller share moves to jobd_may_execute; jobd_execute_for_token keeps
+-- its signature and answers (nodes not yet upgraded call it).
 
--- The run of a user known by its id, if that user may call executeJob in p_company (a global
--- IpsAdmin, users.is_ips_admin, or a membership with one of p_roles), with one more id reserved
--- for the node's next call; no row otherwise, or when jobd_execute_run inserted nothing.
-CREATE FUNCTION jobd_execute_for_user(p_user_id bigint, p_roles text[], p_run_id bigint,
-                                      p_company bigint, p_job_name text,
-                                      p_asked_at timestamptz, p_node text,
-                                      p_worker_free boolean, p_company_limit integer)
-    RETURNS TABLE (run runs, job jobs, next_run_id bigint)
-    LANGUAGE plpgsql VOLATILE ROWS 1 AS $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM users u WHERE u.id = p_user_id AND u.is_ips_admin)
-       AND NOT EXISTS (SELECT FROM memberships m
-                       WHERE m.user_id = p_user_id
-                         AND m.company_id = p_company AND m.role = ANY (p_roles)) THEN
-        RETURN;
-    END IF;
-    RETURN QUERY
-        SELECT x.run, x.job, nextval(pg_get_serial_sequence('runs', 'id'))
-        FROM jobd_execute_run(p_run_id, p_company, p_job_name, p_asked_at, p_user_id,
-                              p_node, p_worker_free, p_company_limit) x;
-END
+-- Whether the user may call executeJob in p_company: a global IpsAdmin (users.is_ips_admin), or
+-- a membership with one of p_roles (auth::RoleMayCall's answer: the rule stays in C++).
+CREATE FUNCTION jobd_may_execute(p_user_id bigint, p_company bigint, p_roles text[])
+    RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT FROM users u WHERE u.id = p_user_id AND u.is_ips_admin)
+        OR EXISTS (SELECT FROM memberships m
+                   WHERE m.user_id = p_user_id AND m.company_id = p_company
+                     AND m.role = ANY (p_roles))
 $$;
 
 CREATE OR REPLACE FUNCTION jobd_execute_for_token(p_token_sha256 text, p_roles text[],
@@ -50,15 +37,19 @@ BEGIN
                 WHERE t.id = v_token.id
                   AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute')
                 FOR UPDATE SKIP LOCKED);
+    IF NOT jobd_may_execute(v_token.user_id, p_company, p_roles) THEN
+        RETURN;
+    END IF;
     RETURN QUERY
-        SELECT * FROM jobd_execute_for_user(v_token.user_id, p_roles, p_run_id, p_company,
-                                            p_job_name, p_asked_at, p_node, p_worker_free,
-                                            p_company_limit);
+        SELECT x.run, x.job, nextval(pg_get_serial_sequence('runs', 'id'))
+        FROM jobd_execute_run(p_run_id, p_company, p_job_name, p_asked_at, v_token.user_id,
+                              p_node, p_worker_free, p_company_limit) x;
 END
 $$;
 
--- p_email as the caller wrote it (matched like store FindUserByEmail: case-insensitively);
--- p_password_hash: the stored hash jobd verified the caller's password against.
+-- The same for the user with p_email (matched case-insensitively, as store FindUserByEmail does)
+-- whose password jobd verified against p_password_hash: no row either when that is no longer
+-- the user's hash.
 CREATE FUNCTION jobd_execute_for_password(p_email text, p_password_hash text, p_roles text[],
                                           p_run_id bigint, p_company bigint, p_job_name text,
                                           p_asked_at timestamptz, p_node text,
@@ -70,11 +61,12 @@ DECLARE
 BEGIN
     SELECT u.id INTO v_user_id FROM users u
     WHERE lower(u.email) = lower(p_email) AND u.password_hash = p_password_hash;
-    IF NOT FOUND THEN
+    IF NOT FOUND OR NOT jobd_may_execute(v_user_id, p_company, p_roles) THEN
         RETURN;
     END IF;
     RETURN QUERY
-        SELECT * FROM jobd_execute_for_user(v_user_id, p_roles, p_run_id, p_company, p_job_name,
-                                            p_asked_at, p_node, p_worker_free, p_company_limit);
+        SELECT x.run, x.job, nextval(pg_get_serial_sequence('runs', 'id'))
+        FROM jobd_execute_run(p_run_id, p_company, p_job_name, p_asked_at, v_user_id,
+                              p_node, p_worker_free, p_company_limit) x;
 END
 $$;

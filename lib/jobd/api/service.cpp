@@ -249,6 +249,11 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
             for (const auto& run : pending->run_now) {
                 engine_.EnqueueInDoubt(run);
             }
+            // A job change that may be committed: no other node may have been told of it
+            // (migration 0013), so this node's scheduler looks; a wake for nothing finds nothing.
+            if (pending->wake_at) {
+                engine_.WakeAt(*pending->wake_at);
+            }
         }
         throw;
     } catch (...) {
