@@ -402,11 +402,11 @@ TEST_F(OutageTest, AJobSubmittedInDoubtStillFires) {
         }
     }
     ASSERT_FALSE(job.empty());
-    ASSERT_TRUE(WaitFor([&] { return Sql([&](pqxx::work& tx) {
-                                  return !tx.exec_params("SELECT 1 FROM jobs WHERE name = $1", job)
-                                              .empty();
-                              }); }))
-        << "the job's commit was lost, not in doubt";
+    ASSERT_TRUE(WaitFor([&] {
+        return Sql([&](pqxx::work& tx) {
+            return !tx.exec_params("SELECT 1 FROM jobs WHERE name = $1", job).empty();
+        });
+    })) << "the job's commit was lost, not in doubt";
     EXPECT_TRUE(WaitFor([&] { return !RunStates(job).empty(); }, std::chrono::seconds(10)))
         << daemon_.Log();
 }
