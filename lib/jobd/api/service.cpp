@@ -249,10 +249,10 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
             for (const auto& run : pending->run_now) {
                 engine_.EnqueueInDoubt(run);
             }
-            // A job change that may be committed: no other node may have been told of it
-            // (migration 0013), so this node's scheduler looks; a wake for nothing finds nothing.
+            // A job change that may be committed is looked for and announced as one that is:
+            // a wake or an announcement for nothing finds nothing.
             if (pending->wake_at) {
-                engine_.WakeAt(*pending->wake_at);
+                engine_.JobChanged(*pending->wake_at);
             }
         }
         throw;
@@ -279,7 +279,7 @@ boost::asio::awaitable<boost::json::object> Service::Handle(Call call) {
         engine_.RecordCancelled(std::move(pending->cancelled));
     }
     if (pending->wake_at) {
-        engine_.WakeAt(*pending->wake_at);
+        engine_.JobChanged(*pending->wake_at);
     }
     co_return result;
 }

@@ -59,8 +59,8 @@ struct Effects {
     std::optional<engine::QueuedRun> unconfirmed;
     std::vector<RunId> stop;
     std::vector<Run> cancelled;  // stopJob, deleteJob: queued runs ended Stopped
-    // A job's next fire was set or moved here: this node's scheduler wakes for it then. (Other
-    // nodes hear of it by NOTIFY, sent only while there are others: migration 0013.)
+    // A job's next fire was set or moved here: this node's scheduler wakes for it then, and the
+    // other nodes are told after the commit (Engine::JobChanged).
     std::optional<TimePoint> wake_at;
 };
 

@@ -19,6 +19,7 @@
 #include "jobd/metrics/metrics.hpp"
 #include "jobd/model/error.hpp"
 #include "jobd/schedule/schedule.hpp"
+#include "jobd/store/job_changes.hpp"
 #include "jobd/store/nodes.hpp"
 #include "jobd/store/pool.hpp"
 #include "jobd/store/runs.hpp"
@@ -476,6 +477,9 @@ asio::awaitable<void> Engine::RenewLease() {
         Log().warn("node lost node={} reason=\"not heard from for its lease\"", name);
         work_wanted_.erase(name);
     }
+    if (!renewal.expired.empty()) {
+        WakeAt(std::nullopt);  // the lost node may have committed job changes it never announced
+    }
     if (renewal.fenced) {
         Fence(renewal.held);
     }
@@ -534,6 +538,54 @@ void Engine::WorkWanted(store::WorkWanted want) {
 void Engine::Listening() {
     asio::dispatch(strand_, [this] { SpawnBackground(RollCall(), "roll call of the nodes"); });
     RunsReleased();
+}
+
+void Engine::JobChanged(TimePoint next_fire) {
+    WakeAt(next_fire);
+    asio::dispatch(strand_, [this, next_fire] {
+        unannounced_ = std::min(unannounced_.value_or(next_fire), next_fire);
+        if (!announcing_) {
+            SpawnBackground(Announce(), "announcement of job changes");
+        }
+    });
+}
+
+// One announcement at a time: the changes made while one is under way go in the next, as one.
+// Unsent (the database unreachable), they go again after a backoff, unless the node is draining
+// (its reaper looks at every job once its lease runs out); sent twice (a commit in doubt), a node
+// only looks once more.
+asio::awaitable<void> Engine::Announce() {
+    announcing_ = true;
+    auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(kRetryFirst);
+    asio::steady_timer retry(strand_);
+    while (unannounced_) {
+        const TimePoint earliest = *std::exchange(unannounced_, std::nullopt);
+        auto announce = [node = settings_.node, earliest](pqxx::nontransaction& tx) {
+            store::AnnounceJobChanges(tx, node, earliest);
+        };
+        bool sent = false;
+        try {
+            co_await db_.RunAutocommit(std::move(announce));
+            sent = true;
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Unavailable) {
+                unannounced_ = std::min(unannounced_.value_or(earliest), earliest);
+                announcing_ = false;
+                throw;
+            }
+        }
+        if (sent) {
+            continue;
+        }
+        unannounced_ = std::min(unannounced_.value_or(earliest), earliest);
+        if (draining_) {
+            break;
+        }
+        retry.expires_after(backoff);
+        co_await retry.async_wait(asio::as_tuple(use_awaitable));
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, kRetryMax);
+    }
+    announcing_ = false;
 }
 
 asio::awaitable<void> Engine::RollCall() {

@@ -119,6 +119,13 @@ public:
     // look again now.
     void WakeAt(std::optional<TimePoint> next_fire);
 
+    // A job change this node committed, or may have (its commit in doubt), after which the job
+    // fires at `next_fire`: the scheduler looks again then (WakeAt), and the other nodes are told,
+    // after the commit, many changes in one notification (store::AnnounceJobChanges). The node's
+    // own sessions send none (migration 0015), so that its commits do not take turns on NOTIFY's
+    // lock.
+    void JobChanged(TimePoint next_fire);
+
     // Runs a committed stopJob / deleteJob ended Stopped while Queued: one outcome line each and
     // the finished-runs metric (contract §9), like runs that ended here.
     void RecordCancelled(std::vector<Run> runs);
@@ -197,6 +204,7 @@ private:
     boost::asio::awaitable<void> AskForWork(int workers);
     boost::asio::awaitable<void> RollCall();
     boost::asio::awaitable<void> CountPeers();
+    boost::asio::awaitable<void> Announce();
     void SpawnBackground(boost::asio::awaitable<void> work, const char* what);
     bool HasFreeWorker() const;
     void StopActive(Active& active);
@@ -298,7 +306,11 @@ private:
     // an ask the backlog stays here: releasing it only for this node to take it back would cost
     // two commits a run (issue #8).
     std::map<std::string, int> work_wanted_;
-    bool asked_for_work_ = false;     // since this node was last full, or runs were last released
+    bool asked_for_work_ = false;  // since this node was last full, or runs were last released
+    // The earliest next fire of the job changes not announced yet (JobChanged), and whether an
+    // announcement is in flight.
+    std::optional<TimePoint> unannounced_;
+    bool announcing_ = false;
     boost::asio::steady_timer idle_;  // cancelled when the last run ends (Drain waits on it)
     boost::asio::steady_timer scheduler_wake_;  // until wake_at_; cancelled when it moves
     TimePoint wake_at_ = TimePoint::min();      // when the scheduler looks for due fires next

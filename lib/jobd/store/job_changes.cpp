@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 
 #include "jobd/store/pool.hpp"
+#include "jobd/store/pqxx_support.hpp"
 #include "jobd/store/runs.hpp"
 
 namespace jobd::store {
@@ -62,6 +63,13 @@ public:
 };
 
 }  // namespace
+
+void AnnounceJobChanges(pqxx::transaction_base& tx, const std::string& node, TimePoint earliest) {
+    static const Prepared announce{
+        "announce_job_changes",
+        "SELECT pg_notify($1, $2) WHERE EXISTS (SELECT 1 FROM nodes n WHERE n.name <> $3)"};
+    announce.Exec(tx, kJobChangesChannel, std::to_string(ToMicros(earliest)), node);
+}
 
 class JobChangeListener::Impl {
 public:

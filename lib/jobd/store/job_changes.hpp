@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include <pqxx/pqxx>
+
 #include "jobd/model/time.hpp"
 #include "jobd/store/runs.hpp"
 
@@ -28,6 +30,12 @@ namespace jobd::store {
 
 // The channel migration 0002's trigger notifies.
 inline constexpr const char* kJobChangesChannel = "jobd_job_changes";
+
+// Tells the other nodes of job changes `node` committed (Engine::JobChanged, after the commits;
+// migration 0015), the earliest next fire among them as one notification on kJobChangesChannel,
+// sent only when another node is registered. One statement: without a transaction it commits by
+// itself.
+void AnnounceJobChanges(pqxx::transaction_base& tx, const std::string& node, TimePoint earliest);
 
 class JobChangeListener {
 public:

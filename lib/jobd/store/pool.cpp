@@ -55,7 +55,11 @@ std::unique_ptr<pqxx::connection> Pool::Acquire(bool& reused) {
         auto connection = std::make_unique<pqxx::connection>(url_);
         if (!node_.empty()) {
             pqxx::nontransaction tx{*connection};
-            tx.exec_params("SELECT set_config('jobd.node', $1, false)", node_);
+            // The node announces its own job changes (migration 0015).
+            tx.exec_params(
+                "SELECT set_config('jobd.node', $1, false), "
+                "set_config('jobd.announces_changes', 'on', false)",
+                node_);
         }
         return connection;
     } catch (const pqxx::broken_connection& e) {

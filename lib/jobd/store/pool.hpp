@@ -62,8 +62,9 @@ std::string FirstLine(std::string_view message);
 class Pool {
 public:
     // Connects to nothing yet. Throws Error(InvalidParameter) for a size below 1. `node`: the jobd
-    // node whose connections these are, named in each session (setting jobd.node, which migration
-    // 0013's trigger reads); empty for none.
+    // node whose connections these are, named in each session (setting jobd.node), which announces
+    // the job changes it makes through them itself (setting jobd.announces_changes: migration
+    // 0015's trigger sends nothing for them; Engine::JobChanged); empty for none.
     Pool(std::string url, int size, std::string node = {});
     ~Pool();
 

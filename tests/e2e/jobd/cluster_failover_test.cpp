@@ -9,9 +9,11 @@
 #include <map>
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include "e2e/jobd/cluster_fixture.hpp"
 #include "jobd/model/time.hpp"
+#include "jobd/store/job_changes.hpp"
 
 namespace jobd::test {
 namespace {
@@ -195,6 +197,73 @@ TEST(ClusterFailover, ANodeRegisteredAgainFiresAJobSubmittedWhileItWasOut) {
                 seconds(15)))
         << cluster.Query(fired)[0][0].as<std::string>() << a.Log();
     EXPECT_EQ(a.Terminate(), 0);
+}
+
+// A job submitted on one node is announced to the others after its commit (Engine::JobChanged):
+// node-b fires it on time though node-a, which made the change, is stopped before it is due and
+// declared lost only a lease later.
+TEST(ClusterFailover, AJobSubmittedOnOneNodeIsFiredOnTimeByAnother) {
+    Cluster cluster;
+    auto [a, b] = StartTwoNodes(cluster, "runs:\n  lease: 20s\n  stop_grace: 1s\n");
+    store::JobChangeListener heard{cluster.url()};
+    const auto at = std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now() + seconds(3));
+    cluster.Submit(a,
+                   "47",
+                   "announced",
+                   R"("execTime":")" + FormatUtc(at) + R"(","commandJob":{"argv":["/bin/true"]})");
+    bool announced = false;
+    for (int poll = 0; poll < 100 && !announced; ++poll) {  // 5 s at most
+        pollfd fd{heard.Socket(), POLLIN, 0};
+        announced = ::poll(&fd, 1, 50) > 0 && !heard.Take().empty();  // no other job changes
+    }
+    ASSERT_TRUE(announced) << a.Log();
+    a.SendSignal(SIGSTOP);
+    const std::string fired =
+        "SELECT r.node || ' ' || r.state, "
+        "extract(epoch FROM r.started_at - r.scheduled_for) FROM runs r "
+        "JOIN jobs j ON j.id = r.job_id WHERE j.name = 'announced'";
+    EXPECT_TRUE(WaitFor(
+        [&] {
+            const auto rows = cluster.Query(fired);
+            return !rows.empty() && rows[0][0].as<std::string>() == "node-b Succeeded";
+        },
+        seconds(15)))
+        << b.Log();
+    const auto rows = cluster.Query(fired);
+    ASSERT_FALSE(rows.empty());
+    EXPECT_LT(rows[0][1].as<double>(), 2.0);  // on time, not after node-a's lease
+    a.SendSignal(SIGCONT);
+    EXPECT_EQ(a.Terminate(), 0);
+    EXPECT_EQ(b.Terminate(), 0);
+}
+
+// A node announces its job changes after they commit (migration 0015); one lost in between has
+// told no one of its last changes. Its reaper looks at every job once it has declared the node
+// lost, and fires them on time.
+TEST(ClusterFailover, AJobChangeALostNodeNeverAnnouncedFiresOnItsReaper) {
+    Cluster cluster;
+    auto [a, b] = StartTwoNodes(cluster, kRuns);
+    // Past node-b's look at every job when its listener connects, which would find the change.
+    ASSERT_TRUE(
+        WaitFor([&] { return b.Log().find("listening for job changes") != std::string::npos; }));
+    const std::string at = FormatUtc(std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now() + seconds(8)));
+    // node-a's change as its sessions make it, committed, its announcement never sent.
+    cluster.Query(
+        "SELECT set_config('jobd.announces_changes', 'on', true); "
+        "INSERT INTO jobs (company_id, name, job_type, payload, exec_time, time_zone, "
+        "next_fire_at) VALUES (47, 'unannounced', 'commandJob', '{\"argv\":[\"/bin/true\"]}', '" +
+        at + "', 'UTC', '" + at + "')");
+    a.Kill();
+    const std::string fired =
+        "SELECT coalesce(string_agg(r.node || ' ' || r.state, ','), '') FROM runs r "
+        "JOIN jobs j ON j.id = r.job_id WHERE j.name = 'unannounced'";
+    EXPECT_TRUE(
+        WaitFor([&] { return cluster.Query(fired)[0][0].as<std::string>() == "node-b Succeeded"; },
+                seconds(20)))
+        << cluster.Query(fired)[0][0].as<std::string>() << b.Log();
+    EXPECT_EQ(b.Terminate(), 0);
 }
 
 // executeJob on a node whose only worker is busy runs on the node with a free one, woken by

@@ -1,7 +1,8 @@
-// store::JobChangeListener and the trigger of migrations 0002 and 0013 against a real
-// PostgreSQL: which job changes announce themselves (those that can make a job fire earlier, made
-// where another node may need to hear of them), with which payload, and how a lost connection
-// surfaces (issue #5: wake-ups by LISTEN/NOTIFY, no periodic scanning).
+// store::JobChangeListener, the trigger of migrations 0002, 0013 and 0015 and a node's own
+// announcements (AnnounceJobChanges) against a real PostgreSQL: which job changes are announced
+// (those that can make a job fire earlier, made where another node may need to hear of them), with
+// which payload, and how a lost connection surfaces (issue #5: wake-ups by LISTEN/NOTIFY, no
+// periodic scanning).
 
 #include "jobd/store/job_changes.hpp"
 
@@ -139,27 +140,39 @@ TEST_F(JobChangesTest, DeleteIsSilent) {
     EXPECT_TRUE(Receive().empty());
 }
 
-// A node wakes its own scheduler for its changes (api Effects::wake_at): while it is the only
-// node registered they go unannounced, and concurrent submissions do not take turns on NOTIFY's
-// lock (migration 0013). The writer's change, announced, comes after the node's would have.
-TEST_F(JobChangesTest, AChangeByTheOnlyNodeIsNotAnnounced) {
+// A node wakes its own scheduler for its changes (Engine::JobChanged) and tells the other nodes
+// itself, after the commit: its sessions announce nothing (migration 0015), so its concurrent
+// commits do not take turns on NOTIFY's lock. The writer's change, announced, comes after the
+// node's would have.
+TEST_F(JobChangesTest, ANodesOwnSessionsAnnounceNothing) {
     Register("node-a");
+    Register("node-b");
     Pool node_a{db_.url(), 1, "node-a"};
     node_a.RunSync([](pqxx::work& tx) { return InsertScheduled(tx, "hourly", kFire); });
     Insert("by psql", kFire + std::chrono::hours(1));
     EXPECT_EQ(Receive(), Changes{kFire + std::chrono::hours(1)});
 }
 
-TEST_F(JobChangesTest, AChangeByANodeWithPeersIsAnnounced) {
+// Its announcement reaches the listeners only while another node is registered to hear it.
+TEST_F(JobChangesTest, ANodeAnnouncesItsChangesOnlyToOtherNodes) {
     Register("node-a");
-    Register("node-b");
     Pool node_a{db_.url(), 1, "node-a"};
-    node_a.RunSync([](pqxx::work& tx) { return InsertScheduled(tx, "hourly", kFire); });
-    EXPECT_EQ(Receive(), Changes{kFire});
+    const auto announce = [&](TimePoint earliest) {
+        node_a.RunSync([&](pqxx::work& tx) {
+            AnnounceJobChanges(tx, "node-a", earliest);
+            return 0;
+        });
+    };
+    announce(kFire);
+    EXPECT_TRUE(Receive().empty());
+    Register("node-b");
+    announce(kFire - std::chrono::hours(1));
+    EXPECT_EQ(Receive(), Changes{kFire - std::chrono::hours(1)});
 }
 
-// A node registering while a change that no one was told of is under way waits for its commit,
-// so that its first scan, after registering, sees the job.
+// A node that does not announce its own changes (one not yet upgraded: jobd.node only) keeps
+// migration 0013's rules: a node registering while such a change that no one was told of is under
+// way waits for its commit, so that its first scan, after registering, sees the job.
 TEST_F(JobChangesTest, ARegistrationWaitsForAnUnannouncedChangeUnderWay) {
     Register("node-a");
     pqxx::connection node_a{db_.url()};
