@@ -543,6 +543,12 @@ void Engine::Listening() {
 void Engine::JobChanged(TimePoint next_fire) {
     WakeAt(next_fire);
     asio::dispatch(strand_, [this, next_fire] {
+        // Alone, nothing to send, and no statement for it (bench/README.md): a newcomer's roll
+        // call makes this node count its peers within milliseconds (CountPeers), and the
+        // newcomer's first scan finds what came before.
+        if (!peers_) {
+            return;
+        }
         unannounced_ = std::min(unannounced_.value_or(next_fire), next_fire);
         if (!announcing_) {
             SpawnBackground(Announce(), "announcement of job changes");
