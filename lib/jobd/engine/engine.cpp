@@ -549,11 +549,15 @@ void Engine::JobChanged(TimePoint next_fire) {
         if (!peers_) {
             return;
         }
-        unannounced_ = std::min(unannounced_.value_or(next_fire), next_fire);
+        KeepUnannounced(next_fire);
         if (!announcing_) {
             SpawnBackground(Announce(), "announcement of job changes");
         }
     });
+}
+
+void Engine::KeepUnannounced(TimePoint next_fire) {
+    unannounced_ = std::min(unannounced_.value_or(next_fire), next_fire);
 }
 
 // One announcement at a time: the changes made while one is under way go in the next, as one.
@@ -569,21 +573,16 @@ asio::awaitable<void> Engine::Announce() {
         auto announce = [node = settings_.node, earliest](pqxx::nontransaction& tx) {
             store::AnnounceJobChanges(tx, node, earliest);
         };
-        bool sent = false;
         try {
             co_await db_.RunAutocommit(std::move(announce));
-            sent = true;
+            continue;
         } catch (const Error& e) {
+            KeepUnannounced(earliest);
             if (e.kind() != ErrorKind::Unavailable) {
-                unannounced_ = std::min(unannounced_.value_or(earliest), earliest);
                 announcing_ = false;
                 throw;
             }
         }
-        if (sent) {
-            continue;
-        }
-        unannounced_ = std::min(unannounced_.value_or(earliest), earliest);
         if (draining_) {
             break;
         }

@@ -205,6 +205,7 @@ private:
     boost::asio::awaitable<void> RollCall();
     boost::asio::awaitable<void> CountPeers();
     boost::asio::awaitable<void> Announce();
+    void KeepUnannounced(TimePoint next_fire);  // merged into unannounced_
     void SpawnBackground(boost::asio::awaitable<void> work, const char* what);
     bool HasFreeWorker() const;
     void StopActive(Active& active);

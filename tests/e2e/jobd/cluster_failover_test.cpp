@@ -55,6 +55,16 @@ TwoNodes StartTwoNodes(Cluster& cluster, const std::string& config) {
     return {a, b};
 }
 
+// The runs of the job named `job` as "node state", comma-separated, in no particular order.
+std::string RunsOf(const Cluster& cluster, const std::string& job) {
+    return cluster
+        .Query(
+            "SELECT coalesce(string_agg(r.node || ' ' || r.state, ','), '') FROM runs r "
+            "JOIN jobs j ON j.id = r.job_id WHERE j.name = '" +
+            job + "'")[0][0]
+        .as<std::string>();
+}
+
 // Waits until run `id` is in `state`; returns whether it got there within `deadline`.
 bool WaitForState(const Cluster& cluster,
                   std::int64_t id,
@@ -188,14 +198,8 @@ TEST(ClusterFailover, ANodeRegisteredAgainFiresAJobSubmittedWhileItWasOut) {
     }
     ASSERT_FALSE(job.empty()) << "node-a registered again before every submission";
     b.Kill();
-    const std::string fired =
-        "SELECT coalesce(string_agg(r.node || ' ' || r.state, ','), '') FROM runs r "
-        "JOIN jobs j ON j.id = r.job_id WHERE j.name = '" +
-        job + "'";
-    EXPECT_TRUE(
-        WaitFor([&] { return cluster.Query(fired)[0][0].as<std::string>() == "node-a Succeeded"; },
-                seconds(15)))
-        << cluster.Query(fired)[0][0].as<std::string>() << a.Log();
+    EXPECT_TRUE(WaitFor([&] { return RunsOf(cluster, job) == "node-a Succeeded"; }, seconds(15)))
+        << RunsOf(cluster, job) << a.Log();
     EXPECT_EQ(a.Terminate(), 0);
 }
 
@@ -256,13 +260,9 @@ TEST(ClusterFailover, AJobChangeALostNodeNeverAnnouncedFiresOnItsReaper) {
         "next_fire_at) VALUES (47, 'unannounced', 'commandJob', '{\"argv\":[\"/bin/true\"]}', '" +
         at + "', 'UTC', '" + at + "')");
     a.Kill();
-    const std::string fired =
-        "SELECT coalesce(string_agg(r.node || ' ' || r.state, ','), '') FROM runs r "
-        "JOIN jobs j ON j.id = r.job_id WHERE j.name = 'unannounced'";
     EXPECT_TRUE(
-        WaitFor([&] { return cluster.Query(fired)[0][0].as<std::string>() == "node-b Succeeded"; },
-                seconds(20)))
-        << cluster.Query(fired)[0][0].as<std::string>() << b.Log();
+        WaitFor([&] { return RunsOf(cluster, "unannounced") == "node-b Succeeded"; }, seconds(20)))
+        << RunsOf(cluster, "unannounced") << b.Log();
     EXPECT_EQ(b.Terminate(), 0);
 }
 
