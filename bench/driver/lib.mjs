@@ -153,7 +153,8 @@ export function ClusterCpuSeconds(postmaster_pid) {
 }
 
 // The receiving end of the job processes' datagrams (jobd-bench-ping, the peers' handlers): each
-// arrival is timestamped with CLOCK_MONOTONIC as soon as the event loop sees it.
+// carries its sender's start (started_ns), and its arrival is timestamped with CLOCK_MONOTONIC as
+// soon as the event loop sees it (at_ns).
 export class PingReceiver {
     #socket = dgram.createSocket('udp4');
     #queue = [];
@@ -162,7 +163,11 @@ export class PingReceiver {
     async Open() {
         await new Promise((resolve) => this.#socket.bind(0, '127.0.0.1', resolve));
         this.#socket.on('message', (message) => {
-            const ping = { at_ns: NowNs(), text: message.toString() };
+            const at_ns = NowNs();
+            const text = message.toString();
+            // The sender's own start (CLOCK_MONOTONIC), the fourth field of every ping.
+            const started = text.split(' ')[3];
+            const ping = { at_ns, started_ns: started === undefined ? null : BigInt(started), text };
             const waiter = this.#waiters.shift();
             if (waiter) {
                 clearTimeout(waiter.timer);

@@ -26,7 +26,9 @@ function RunTrue() {
 
 async function Handle(job_id) {
     if (options.handler === 'ping') {
-        udp.send(String(job_id), options.ping_port, '127.0.0.1');
+        // jobd-bench-ping's format: id, no nominal time, the start by both clocks (ns).
+        const started_ns = process.hrtime.bigint();
+        udp.send(`${job_id} - ${BigInt(Date.now()) * 1000000n} ${started_ns}`, options.ping_port, '127.0.0.1');
     } else if (options.handler === 'spawn') {
         await RunTrue();
     }

@@ -58,6 +58,7 @@ async function JobdLatency(env, counts) {
         ]) {
             const summaries = [];
             const answers = [];
+            const arrivals = [];
             for (let rep = -1; rep < counts.reps; rep++) {
                 const n = rep < 0 ? kWarmUp : counts.latency; // rep -1 warms up, unrecorded
                 if (rep === 0) {
@@ -65,13 +66,15 @@ async function JobdLatency(env, counts) {
                 }
                 const samples = [];
                 const answer_ms = [];
+                const arrival_ms = [];
                 for (let i = 0; i < n; i++) {
                     const start = NowNs();
                     await call();
                     const answered = NowNs();
                     const ping = await pings.Next(kPingTimeoutMs);
-                    samples.push(NsToMs(ping.at_ns - start));
+                    samples.push(NsToMs(ping.started_ns - start));
                     answer_ms.push(NsToMs(answered - start));
+                    arrival_ms.push(NsToMs(ping.at_ns - start));
                     // One at a time on an idle system: the next call waits for this run's outcome.
                     const expected = outcomes.count + 1;
                     await WaitFor('the run outcome', () => outcomes.Poll() >= expected, kPingTimeoutMs, 1);
@@ -79,11 +82,13 @@ async function JobdLatency(env, counts) {
                 if (rep >= 0) {
                     summaries.push(LatencySummary(samples));
                     answers.push(LatencySummary(answer_ms));
+                    arrivals.push(LatencySummary(arrival_ms));
                 }
             }
             result[encoding] = {
                 process_started: LatencyFigures(summaries),
                 api_answered: LatencyFigures(answers),
+                datagram_received: LatencyFigures(arrivals),
                 // per executeJob and its run to the end; --statements only
                 statements_per_run: await statements.Read(counts.latency * counts.reps),
             };
@@ -111,8 +116,10 @@ async function PeerLatency(env, counts, variant) {
     const n = polling ? counts.latency_polling : counts.latency;
     try {
         const summaries = [];
+        const arrivals = [];
         for (let rep = -1; rep < counts.reps; rep++) {
             const samples = [];
+            const arrival_ms = [];
             for (let i = 0; i < (rep < 0 ? Math.min(kWarmUp, n) : n); i++) {
                 if (polling) {
                     await Delay(Math.random() * kPgBossPollingIntervalMs);
@@ -121,16 +128,18 @@ async function PeerLatency(env, counts, variant) {
                 const start = NowNs();
                 await producer.Add();
                 const ping = await pings.Next(kPingTimeoutMs);
-                samples.push(NsToMs(ping.at_ns - start));
+                samples.push(NsToMs(ping.started_ns - start));
+                arrival_ms.push(NsToMs(ping.at_ns - start));
                 await done;
             }
             if (rep >= 0) {
                 summaries.push(LatencySummary(samples));
+                arrivals.push(LatencySummary(arrival_ms));
             }
         }
         const figures = LatencyFigures(summaries);
         Log(`${variant.id}: p50 ${figures.p50.median.toFixed(2)} ms`);
-        return { process_started: figures };
+        return { process_started: figures, datagram_received: LatencyFigures(arrivals) };
     } finally {
         await producer.Close();
         await worker.Stop();

@@ -1,7 +1,9 @@
-// jobd-bench-ping PORT: the benchmark's job process. Its first action sends one UDP datagram to
-// 127.0.0.1:PORT, where the benchmark timestamps its arrival (CLOCK_MONOTONIC), then it exits 0.
-// The datagram is "<JOBD_RUN_HANDLE> <JOBD_SCHEDULED_AT> <CLOCK_REALTIME ns at start>": the run
-// names itself, and punctuality (process start minus the fire's nominal time) needs both times.
+// jobd-bench-ping PORT: the benchmark's job process. Its first action reads the clocks; then it
+// sends them in one UDP datagram to 127.0.0.1:PORT and exits 0. The datagram is
+// "<JOBD_RUN_HANDLE> <JOBD_SCHEDULED_AT> <CLOCK_REALTIME ns> <CLOCK_MONOTONIC ns>", both clocks
+// read at start: the run names itself, punctuality is the realtime start minus the fire's nominal
+// time, and trigger latency is the monotonic start minus the call's start in the driver (the same
+// clock system-wide), so the driver's own delay in reading the datagram is not counted.
 // Plain libc, no iostreams: its own start-up cost is part of every figure it takes part in.
 #include <cstdio>
 #include <cstdlib>
@@ -12,7 +14,9 @@
 #include <sys/socket.h>
 
 int main(int argc, char** argv) {
+    timespec monotonic{};
     timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &monotonic);
     clock_gettime(CLOCK_REALTIME, &now);
     if (argc != 2) {
         std::fputs("usage: jobd-bench-ping PORT\n", stderr);
@@ -24,10 +28,11 @@ int main(int argc, char** argv) {
     const int length =
         std::snprintf(message,
                       sizeof message,
-                      "%s %s %lld",
+                      "%s %s %lld %lld",
                       run != nullptr ? run : "-",
                       scheduled_at != nullptr ? scheduled_at : "-",
-                      static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec);
+                      static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec,
+                      static_cast<long long>(monotonic.tv_sec) * 1000000000LL + monotonic.tv_nsec);
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_port = htons(static_cast<uint16_t>(std::atoi(argv[1])));
