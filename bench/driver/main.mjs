@@ -195,6 +195,7 @@ async function Main() {
         jobd_bin: Required('BENCH_JOBD_BIN'),
         ping_bin: Required('BENCH_PING_BIN'),
         spawn_bin: Required('BENCH_SPAWN_BIN'),
+        start_bin: Required('BENCH_START_BIN'),
         pgbench_bin: Required('BENCH_PGBENCH_BIN'),
         pg_pid: Number(Required('BENCH_PG_PID')), // the postmaster: the cluster's CPU time
         node22: process.execPath,

@@ -100,6 +100,10 @@ export function PrintTable(results) {
             const f = workloads.latency.jobd[encoding].process_started;
             rows.push([`jobd executeJob ${encoding.toUpperCase()}`, Cell(f.p50), Cell(f.p99), Cell(f.max), '']);
         }
+        const probe = workloads.latency.probe_start;
+        if (probe) {
+            rows.push(['machine: posix_spawn → probe started', Cell(probe.p50), Cell(probe.p99), Cell(probe.max), '']);
+        }
         for (const [peer, figures] of Object.entries(workloads.latency.peers)) {
             const f = figures.process_started;
             rows.push([peer, Cell(f.p50), Cell(f.p99), Cell(f.max), RatioText(ratios.latency_p50[peer])]);

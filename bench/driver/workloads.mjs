@@ -147,8 +147,26 @@ async function PeerLatency(env, counts, variant) {
     }
 }
 
+// The floor under jobd's figure: posix_spawn of the same probe to its first action, one at a time,
+// with no scheduler involved (jobd-bench-start). What is left above it is jobd's own share.
+async function ProbeStart(env, counts) {
+    const summaries = [];
+    for (let rep = 0; rep < counts.reps; rep++) {
+        const out = await Run(env.start_bin, [String(counts.latency), env.ping_bin]);
+        summaries.push(LatencySummary(JSON.parse(out).start_ms));
+    }
+    const figures = LatencyFigures(summaries);
+    Log(`probe start: p50 ${figures.p50.median.toFixed(2)} ms`);
+    return figures;
+}
+
 export async function TriggerLatency(env, counts) {
-    const result = { company_limit: counts.company_limit ?? null, jobd: await JobdLatency(env, counts), peers: {} };
+    const result = {
+        company_limit: counts.company_limit ?? null,
+        probe_start: await ProbeStart(env, counts),
+        jobd: await JobdLatency(env, counts),
+        peers: {},
+    };
     for (const variant of env.peer_variants) {
         result.peers[variant.id] = await PeerLatency(env, counts, variant);
     }
