@@ -3,7 +3,6 @@
 // the probe's own start (its CLOCK_MONOTONIC, the datagram's last field) minus the time just
 // before posix_spawn is what starting that program costs this machine before any scheduler is
 // involved. Prints `{"start_ms": [...]}`, one figure per spawn.
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,7 +15,6 @@
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -86,9 +84,10 @@ int main(int argc, char** argv) {
         std::perror("jobd-bench-start: UDP socket");
         return 1;
     }
+    const std::string port_argument = std::to_string(port);
     std::vector<long long> starts;
     for (long i = 0; i < count; ++i) {
-        const long long start = StartOnce(argv[2], std::to_string(port), receiver);
+        const long long start = StartOnce(argv[2], port_argument, receiver);
         if (start < 0) {
             std::fprintf(stderr, "jobd-bench-start: spawn %ld of %s failed\n", i + 1, argv[2]);
             return 1;
